@@ -1,0 +1,119 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// ghcache: a peer-to-peer cache of GitHub REST responses for fleets of self-hosted runners.
+//
+// Layout (see docs/ARCHITECTURE.md):
+//   CacheCore      store, configuration, cache policy, GitHub client, statistics (no CLI code)
+//   GHCacheCLI     ArgumentParser commands, one file per binary
+//   LibP2P         a libp2p host (multiformats, Noise, yamux, identify, ping, gossipsub); knows nothing of caching
+//   Replication    fleet key, Fernet, entry envelope, gossip replication and join-time sync
+//   GitHubStandIn  a local stand-in for api.github.com used by tests, the demo and benchmarks
+//   ghcache-*      thin executables, one target each
+
+let package = Package(
+    name: "ghcache",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ghcache-get", targets: ["ghcache-get"]),
+        .executable(name: "ghcache-stats", targets: ["ghcache-stats"]),
+        .executable(name: "ghcache-gc", targets: ["ghcache-gc"]),
+        .executable(name: "ghcache-peer", targets: ["ghcache-peer"]),
+        .executable(name: "github-stand-in", targets: ["github-stand-in"]),
+        .library(name: "CacheCore", targets: ["CacheCore"]),
+        .library(name: "LibP2P", targets: ["LibP2P"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // MARK: Core
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "CacheCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "LibP2P",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Replication",
+            dependencies: [
+                "CacheCore", "LibP2P", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "GHCacheCLI",
+            dependencies: [
+                "CacheCore", "Replication",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "GitHubStandIn",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+
+        // MARK: Executables (one target each; all logic lives in the libraries above)
+        .executableTarget(name: "ghcache-get", dependencies: ["GHCacheCLI"]),
+        .executableTarget(name: "ghcache-stats", dependencies: ["GHCacheCLI"]),
+        .executableTarget(name: "ghcache-gc", dependencies: ["GHCacheCLI"]),
+        .executableTarget(name: "ghcache-peer", dependencies: ["GHCacheCLI"]),
+        .executableTarget(
+            name: "github-stand-in",
+            dependencies: [
+                "GitHubStandIn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+        .testTarget(name: "LibP2PTests", dependencies: ["LibP2P"], resources: [.copy("Resources")]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P"]),
+        .testTarget(name: "GitHubStandInTests", dependencies: ["GitHubStandIn"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+    ]
+)
+
+// Package-wide settings: Swift 6 language mode is the tools default; strict concurrency is on.
+// `GHCACHE_WERROR=1` (set by scripts/test) turns every warning in our own targets into an error
+// without touching dependencies.
+let werror = Context.environment["GHCACHE_WERROR"] == "1"
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    if werror { settings.append(.treatAllWarnings(as: .error)) }
+    target.swiftSettings = settings
+}

@@ -136,6 +136,11 @@ public final class CacheStore: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "ghcache"
         configuration.maximumReaderCount = 2
+        if !readOnly {
+            // Takes effect on a new file only (before the first table); lets ghcache-gc compact
+            // with `PRAGMA incremental_vacuum` while other processes keep using the store.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

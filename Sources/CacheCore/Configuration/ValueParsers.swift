@@ -1,3 +1,9 @@
+/// Parses a duration in seconds as ghcache accepts it everywhere: `90`, `90s`, `15m`, `2h`, `7d`.
+/// Returns `nil` when `text` is not one.
+public func parseDuration(_ text: String) -> Int? {
+    ValueParsers.seconds(text)
+}
+
 /// Parsers for configuration values. Each returns `nil` for a value it does not accept; the
 /// caller turns that into an error naming the variable and the value.
 enum ValueParsers {

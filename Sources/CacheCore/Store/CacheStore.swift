@@ -136,10 +136,10 @@ public final class CacheStore: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "ghcache"
         configuration.maximumReaderCount = 2
-        if !readOnly {
-            // Takes effect on a new file only (before the first table); lets ghcache-gc compact
-            // with `PRAGMA incremental_vacuum` while other processes keep using the store.
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+        // Takes effect on a new file only (before the first table); lets ghcache-gc compact with
+        // `PRAGMA incremental_vacuum` while other processes keep using the store.
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         let pool: DatabasePool
         do {

@@ -102,7 +102,10 @@ let package = Package(
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P"], resources: [.copy("Resources")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P"]),
-        .testTarget(name: "GitHubStandInTests", dependencies: ["GitHubStandIn"]),
+        .testTarget(
+            name: "GitHubStandInTests",
+            dependencies: ["GitHubStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn"]),
     ]
 )

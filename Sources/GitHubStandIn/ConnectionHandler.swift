@@ -49,7 +49,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
                 serverBase: "http://127.0.0.1:\(context.channel.localAddress?.port ?? 0)")
             body = Data()
-            carryOut(engine.plan(request), keepAlive: head.isKeepAlive, headOnly: head.method == .HEAD, context: context)
+            carryOut(
+                engine.plan(request), keepAlive: head.isKeepAlive, headOnly: head.method == .HEAD, context: context)
         }
     }
 
@@ -81,9 +82,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders(reply.headers)
         if let body = reply.body { headers.replaceOrAdd(name: "Content-Length", value: "\(body.count)") }
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))),
+            promise: nil)
         if let body = reply.body, !headOnly, !body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         busy = false
         let channel = context.channel

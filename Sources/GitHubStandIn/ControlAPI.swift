@@ -25,7 +25,8 @@ extension StandInEngine {
     func mutate(path: String, now: Date = Date()) throws -> (identity: String, version: Int, lastModified: Date) {
         let bare = String(path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
         guard case .resource(let identity, _) = router.route(bare) else {
-            throw StandInError.badControlRequest("no resource at \(bare): only paths the stand-in serves with 200 can be mutated")
+            throw StandInError.badControlRequest(
+                "no resource at \(bare): only paths the stand-in serves with 200 can be mutated")
         }
         return state.withLock { state in
             let version = (state.versions[identity] ?? 0) + 1
@@ -47,7 +48,8 @@ extension StandInEngine {
         }
         guard allowed.contains(request.method) else {
             return .json(
-                .methodNotAllowed, ["message": .string("\(request.path) accepts \(allowed.map(\.rawValue).joined(separator: ", "))")],
+                .methodNotAllowed,
+                ["message": .string("\(request.path) accepts \(allowed.map(\.rawValue).joined(separator: ", "))")],
                 headers: [("Allow", allowed.map(\.rawValue).joined(separator: ", "))])
         }
         do {

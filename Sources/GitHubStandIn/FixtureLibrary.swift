@@ -140,14 +140,15 @@ struct FixtureLibrary: Sendable {
         let missing = try read("repos/get-repository-not-found.404.json")
         return FixtureLibrary(
             resources: resources, redirects: [renamed.path: location], notFound: [missing.path: missing.response.body],
-            repositoryNames: repositoryNames, rateLimitTemplate: try read("rate-limit/get-rate-limit.200.json").response.body,
+            repositoryNames: repositoryNames,
+            rateLimitTemplate: try read("rate-limit/get-rate-limit.200.json").response.body,
             badCredentials: try read("pygithub/errors/bad-credentials.401.json"),
             primaryLimit: try read("pygithub/errors/primary-rate-limit-exceeded.403.json"),
             secondaryLimit: try read("errors/secondary-rate-limit.403.json"))
     }
 
     private static func bundledDirectory() throws -> URL {
-        guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+        guard let url = StandInConfiguration.bundledFixturesDirectory else {
             throw StandInError.fixtures("the bundled Fixtures folder is missing; pass --fixtures DIR")
         }
         return url

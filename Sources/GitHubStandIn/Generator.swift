@@ -95,7 +95,8 @@ enum Generator {
         let fullName = "\(owner)/\(repo)"
         let base = stableID("runs:\(fullName.lowercased())", limit: 1_000_000) * 1000
         let added = (0..<max(version, 0)).map { k in
-            workflowRun(fullName, id: base + workflowRunsPerRepository + version - k,
+            workflowRun(
+                fullName, id: base + workflowRunsPerRepository + version - k,
                 number: workflowRunsPerRepository + version - k, status: "queued", conclusion: nil,
                 offset: TimeInterval((version - k) * 60))
         }
@@ -109,7 +110,8 @@ enum Generator {
             } else {
                 (status, conclusion) = ("completed", index % 5 == 0 ? "failure" : "success")
             }
-            return workflowRun(fullName, id: base + workflowRunsPerRepository - index,
+            return workflowRun(
+                fullName, id: base + workflowRunsPerRepository - index,
                 number: workflowRunsPerRepository - index, status: status, conclusion: conclusion,
                 offset: TimeInterval(-index * 600))
         }

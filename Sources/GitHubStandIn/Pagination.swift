@@ -35,7 +35,8 @@ struct Pagination: Sendable, Equatable {
         func link(_ target: Int, _ rel: String) -> String {
             var components = URLComponents()
             components.path = path
-            components.queryItems = queryItems.filter { $0.name != "page" } + [URLQueryItem(name: "page", value: "\(target)")]
+            components.queryItems =
+                queryItems.filter { $0.name != "page" } + [URLQueryItem(name: "page", value: "\(target)")]
             return "<\(base)\(components.string ?? path)>; rel=\"\(rel)\""
         }
         var links: [String] = []

@@ -19,7 +19,10 @@ struct Reply: Sendable {
     static func githubError(_ status: HTTPResponseStatus, message: String, headers: [(String, String)] = []) -> Reply {
         json(
             status,
-            ["message": .string(message), "documentation_url": "https://docs.github.com/rest", "status": .string("\(status.code)")],
+            [
+                "message": .string(message), "documentation_url": "https://docs.github.com/rest",
+                "status": .string("\(status.code)"),
+            ],
             headers: headers)
     }
 }

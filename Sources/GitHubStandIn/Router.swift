@@ -100,22 +100,28 @@ struct Router: Sendable {
                 let touched = version >= versions.count ? Self.touch(document, version: version) : document
                 return Representation(body: .document(touched), headers: resource.headers)
             case .list(let items, let itemsKey):
-                let touched = version > 0 && !items.isEmpty ? [Self.touch(items[0], version: version)] + items.dropFirst() : items
+                let touched =
+                    version > 0 && !items.isEmpty ? [Self.touch(items[0], version: version)] + items.dropFirst() : items
                 let filtered = itemsKey == "workflow_runs" ? Self.filter(touched, query) : touched
                 return Representation(body: .list(items: filtered, itemsKey: itemsKey), headers: resource.headers)
             }
         case .account(let login, let organization):
-            return generated(.document(Self.touch(Generator.account(login, organization: organization), version: version)))
+            return generated(
+                .document(Self.touch(Generator.account(login, organization: organization), version: version)))
         case .repositories(let owner, let organization):
             return generated(
-                .list(items: Generator.repositories(owner: owner, organization: organization, version: version), itemsKey: nil))
+                .list(
+                    items: Generator.repositories(owner: owner, organization: organization, version: version),
+                    itemsKey: nil))
         case .repository(let owner, let name):
-            return generated(.document(Generator.repository(owner: owner, name: name, organization: false, version: version)))
+            return generated(
+                .document(Generator.repository(owner: owner, name: name, organization: false, version: version)))
         case .workflowRuns(let owner, let repo):
             let runs = Generator.workflowRuns(owner: owner, repo: repo, version: version)
             return generated(.list(items: Self.filter(runs, query), itemsKey: "workflow_runs"))
         case .runners(let scope, let count):
-            return generated(.list(items: Generator.runners(scope: scope, count: count, version: version), itemsKey: "runners"))
+            return generated(
+                .list(items: Generator.runners(scope: scope, count: count, version: version), itemsKey: "runners"))
         }
     }
 
@@ -148,7 +154,8 @@ struct Router: Sendable {
     /// the stand-in epoch.
     private static func touch(_ document: JSONValue, version: Int) -> JSONValue {
         guard case .object(var members) = document else { return document }
-        members["updated_at"] = .string(Timestamps.iso8601(Generator.epoch.addingTimeInterval(TimeInterval(version * 60))))
+        members["updated_at"] = .string(
+            Timestamps.iso8601(Generator.epoch.addingTimeInterval(TimeInterval(version * 60))))
         return .object(members)
     }
 
@@ -156,7 +163,9 @@ struct Router: Sendable {
     private static func isName(_ part: String) -> Bool {
         !part.isEmpty && part != "." && part != ".." && part.utf8.count <= 100
             && part.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || "-_.".unicodeScalars.contains(scalar))
             }
     }
 }

@@ -39,4 +39,9 @@ public struct StandInConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.requestLog = requestLog
     }
+
+    /// The `Fixtures` folder bundled with the library, or `nil` when the resource bundle is missing.
+    public static var bundledFixturesDirectory: URL? {
+        Bundle.module.url(forResource: "Fixtures", withExtension: nil)
+    }
 }

@@ -80,7 +80,9 @@ final class StandInEngine: Sendable {
         case .token(let token):
             (budgetKey, limit, tokenKey) = ("token:\(token)", configuration.rateLimit, token)
         case .anonymous, .invalid:
-            (budgetKey, limit, tokenKey) = ("client:\(request.clientAddress)", configuration.unauthenticatedRateLimit, "")
+            (budgetKey, limit, tokenKey) = (
+                "client:\(request.clientAddress)", configuration.unauthenticatedRateLimit, ""
+            )
         }
         var budget = state.budgets[budgetKey] ?? RateLimitBudget(limit: limit, now: now)
         budget.refill(now: now)
@@ -89,7 +91,9 @@ final class StandInEngine: Sendable {
 
         if case .invalid = credential {
             return finish(
-                .json(.unauthorized, addDocumentation(router.fixtures.badCredentials.response.body), headers: budget.headers),
+                .json(
+                    .unauthorized, addDocumentation(router.fixtures.badCredentials.response.body),
+                    headers: budget.headers),
                 charged: false, delay: delay)
         }
 
@@ -130,7 +134,9 @@ final class StandInEngine: Sendable {
             return finish(rateLimitReply(budget), charged: false, delay: delay)
         }
         if budget.remaining == 0 {
-            return finish(primaryLimitReply(budget, credential: credential, client: request.clientAddress), charged: false, delay: delay)
+            return finish(
+                primaryLimitReply(budget, credential: credential, client: request.clientAddress), charged: false,
+                delay: delay)
         }
         guard request.method == .GET || request.method == .HEAD else {
             budget.charge()
@@ -178,12 +184,17 @@ final class StandInEngine: Sendable {
             }
             headers += [("ETag", etag), ("Last-Modified", Timestamps.httpDate(lastModified))]
             if Self.notModified(request.headers, etag: etag, lastModified: lastModified) {
-                let kept = headers.filter { ["cache-control", "vary", "etag", "last-modified"].contains($0.0.lowercased()) }
-                return finish(Reply(status: .notModified, headers: kept + budget.headers, body: nil), charged: false, delay: delay)
+                let kept = headers.filter {
+                    ["cache-control", "vary", "etag", "last-modified"].contains($0.0.lowercased())
+                }
+                return finish(
+                    Reply(status: .notModified, headers: kept + budget.headers, body: nil), charged: false, delay: delay
+                )
             }
             budget.charge()
             if let linkHeader { headers.append(("Link", linkHeader)) }
-            return finish(Reply(status: .ok, headers: headers + budget.headers, body: bytes), charged: true, delay: delay)
+            return finish(
+                Reply(status: .ok, headers: headers + budget.headers, body: bytes), charged: true, delay: delay)
         }
     }
 
@@ -206,7 +217,9 @@ final class StandInEngine: Sendable {
     /// The base URL clients used (from `Host`), for links and bodies; else the listening address.
     private static func baseURL(_ request: IncomingRequest) -> String {
         guard let host = request.headers.first(name: "Host"), !host.isEmpty, host.utf8.count <= 255,
-            host.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789.-:[]".unicodeScalars.contains($0)) })
+            host.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || "0123456789.-:[]".unicodeScalars.contains($0))
+            })
         else { return request.serverBase }
         return "http://\(host)"
     }
@@ -254,7 +267,10 @@ final class StandInEngine: Sendable {
                 for (name, bucket) in resources {
                     guard let limit = bucket["limit"]?.intValue else { continue }
                     let reset = Int(budget.reset.timeIntervalSince1970)
-                    resources[name] = ["limit": .int(limit), "remaining": .int(limit), "reset": .int(reset), "used": 0, "resource": .string(name)]
+                    resources[name] = [
+                        "limit": .int(limit), "remaining": .int(limit), "reset": .int(reset), "used": 0,
+                        "resource": .string(name),
+                    ]
                 }
                 resources["core"] = budget.json
                 members["resources"] = .object(resources)
@@ -278,7 +294,8 @@ final class StandInEngine: Sendable {
                 who = client
             }
             members["message"] = .string(message[..<range.upperBound] + who)
-            members["documentation_url"] = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
+            members["documentation_url"] =
+                "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
             body = .object(members)
         }
         return .json(.forbidden, body, headers: budget.headers)

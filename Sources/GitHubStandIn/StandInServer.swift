@@ -33,7 +33,9 @@ public final class StandInServer: Sendable {
     }
 
     /// Loads the fixtures and starts listening on 127.0.0.1:`configuration.port`.
-    public static func start(_ configuration: StandInConfiguration = StandInConfiguration()) async throws -> StandInServer {
+    public static func start(_ configuration: StandInConfiguration = StandInConfiguration()) async throws
+        -> StandInServer
+    {
         let engine = StandInEngine(
             configuration: configuration, fixtures: try FixtureLibrary.load(from: configuration.fixturesDirectory))
         let tracked = Tracked()

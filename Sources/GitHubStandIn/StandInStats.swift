@@ -20,6 +20,9 @@ public struct StandInStats: Sendable, Codable, Equatable {
     /// Counts by request URI as received (path and query).
     public var byPath: [String: PathCounts] = [:]
 
+    /// All counters zero.
+    public init() {}
+
     enum CodingKeys: String, CodingKey {
         case charged
         case notCharged = "not_charged"

@@ -50,7 +50,9 @@ struct GitHubStandInCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("github-stand-in: \(line)\n".utf8)) }
+        let log: @Sendable (String) -> Void = { line in
+            FileHandle.standardError.write(Data("github-stand-in: \(line)\n".utf8))
+        }
         var configuration = StandInConfiguration(port: port, rateLimit: rateLimit, latency: .milliseconds(latencyMs))
         configuration.fixturesDirectory = fixtures.map { URL(fileURLWithPath: $0, isDirectory: true) }
         if verbose { configuration.requestLog = log }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One recorded exchange, in the format of `Fixtures/README` (`request`, `response.status/headers/body`).
 struct RecordedExchange: Decodable, Sendable {
@@ -78,9 +79,19 @@ struct FixtureLibrary: Sendable {
     var primaryLimit: RecordedExchange
     var secondaryLimit: RecordedExchange
 
-    /// Loads the bundled fixtures (`directory == nil`) or a directory with the same layout.
+    /// Fixture libraries already parsed in this process, by directory (servers started by tests share them).
+    private static let loaded = Mutex<[URL: FixtureLibrary]>([:])
+
+    /// Loads the bundled fixtures (`directory == nil`) or a directory with the same layout, once per process.
     static func load(from directory: URL?) throws -> FixtureLibrary {
         let root = try directory ?? bundledDirectory()
+        if let library = loaded.withLock({ $0[root] }) { return library }
+        let library = try parse(root)
+        loaded.withLock { $0[root] = library }
+        return library
+    }
+
+    private static func parse(_ root: URL) throws -> FixtureLibrary {
         func read(_ name: String) throws -> RecordedExchange {
             let url = root.appendingPathComponent(name)
             do {

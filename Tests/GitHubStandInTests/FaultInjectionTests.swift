@@ -45,17 +45,17 @@ struct FaultInjectionTests {
     @Test("primary: the caller's budget is spent until retry_after; other tokens are unaffected")
     func primaryFault() async throws {
         try await StandInHarness.with { standIn in
-            try await standIn.addFault(#"{"path_prefix":"/users","kind":"primary","retry_after":1}"#)
+            try await standIn.addFault(#"{"path_prefix":"/users","kind":"primary","retry_after":2}"#)
             let limited = try await standIn.request("/users/octocat/repos", token: "alpha")
             #expect(limited.status == 403)
             #expect(limited.remaining == 0)
             let reset = try #require(limited.header("x-ratelimit-reset").flatMap { Int($0) })
-            #expect(reset <= Int(Date().timeIntervalSince1970) + 2)
+            #expect(reset <= Int(Date().timeIntervalSince1970) + 3)
             #expect(try await standIn.request("/repos/octo/app", token: "alpha").status == 403)
             #expect(try await standIn.request("/repos/octo/app", token: "beta").status == 200)
             // Poll (bounded) until the reset time passes and the budget refills.
             var refilled = false
-            for _ in 0..<40 where !refilled {
+            for _ in 0..<80 where !refilled {
                 try await Task.sleep(for: .milliseconds(100))
                 refilled = try await standIn.request("/repos/octo/app", token: "alpha").status == 200
             }

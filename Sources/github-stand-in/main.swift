@@ -17,9 +17,10 @@ struct GitHubStandInCommand: AsyncParsableCommand {
         commandName: "github-stand-in",
         abstract: "A local stand-in for api.github.com, for tests, demos and benchmarks.",
         discussion: """
-            Listens on 127.0.0.1 only and prints its base URL (http://127.0.0.1:PORT) as the first line on
-            stdout; everything else goes to stderr. Control API: GET /_standin/stats, POST /_standin/reset,
-            POST /_standin/faults, POST /_standin/mutate (see Sources/GitHubStandIn/README.md).
+            Listens on 127.0.0.1 only and prints its base URL (http://127.0.0.1:PORT) as the first line on stdout; \
+            everything else goes to stderr. SIGTERM or SIGINT stops it. Control API (JSON, never charged): \
+            GET /_standin/stats, POST /_standin/reset, POST /_standin/faults, POST /_standin/mutate; see \
+            Sources/GitHubStandIn/README.md.
 
             Examples:
               $ github-stand-in --port 0 --rate-limit 100

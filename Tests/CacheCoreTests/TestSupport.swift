@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 @testable import CacheCore
 
@@ -37,4 +38,20 @@ func target(_ path: String, accept: String = RequestTarget.defaultAccept) throws
 func response(_ body: String, headers: [String: String] = [:]) -> FetchedResponse {
     FetchedResponse(
         status: 200, headers: ["content-type": "application/json"].merging(headers) { $1 }, body: Data(body.utf8))
+}
+
+/// Expects `body` to fail with a ``GHCacheError`` of `status` whose message contains `text`.
+func expectError(
+    _ status: CacheCore.ExitStatus, containing text: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected an error containing \"\(text)\"", sourceLocation: sourceLocation)
+    } catch let error as GHCacheError {
+        #expect(error.exitStatus == status, "\(error.message)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
 }

@@ -35,9 +35,14 @@ public struct FetchedResponse: Sendable, Equatable {
 extension CacheStore {
     /// The entry for `key`, without touching it.
     public func entry(forKey key: String) throws(GHCacheError) -> CacheEntry? {
-        try read { db in
-            try Row.fetchOne(db, sql: "\(CacheEntry.select) WHERE e.key = ?", arguments: [key])
-                .map(CacheEntry.init(row:))
+        do {
+            // One statement is atomic: no transaction needed around it.
+            return try pool.unsafeRead { db in
+                try Row.fetchOne(db.cachedStatement(sql: "\(CacheEntry.select) WHERE e.key = ?"), arguments: [key])
+                    .map(CacheEntry.init(row:))
+            }
+        } catch {
+            throw storeError(error, path: path)
         }
     }
 
@@ -45,11 +50,12 @@ extension CacheStore {
     /// `entry_access` table, so the row and its body are not rewritten) and a counter.
     public func recordServed(key: String, counter: String, now: Double) throws(GHCacheError) {
         try write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO entry_access (key, last_access) VALUES (?, ?)
                     ON CONFLICT (key) DO UPDATE SET last_access = excluded.last_access
-                    """, arguments: [key, now])
+                    """
+            ).execute(arguments: [key, now])
             try Self.bump(db, [counter: 1])
         }
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks of ghcache-get with hyperfine (apt-get install -y hyperfine):
 #   1. cache hit:  `ghcache-get repos octo` on a primed store  vs  a trivial Swift executable built the
-#                  same way (release, same toolchain) — the floor; target: hit ≤ 1.5 × floor.
+#                  same way (release, same toolchain) — the floor; target: hit ≤ 1.5 × floor. Also
+#                  the floor with Foundation, and `ghcache-get --version` (binary start-up and argument
+#                  parsing without the store), to split where the time goes.
 #   2. miss:       `ghcache-get repos octo --no-cache` (full request + store write)  vs  `curl` of the
 #                  same URL from the stand-in.
 # Everything runs on 127.0.0.1 against github-stand-in. Prints a Markdown table of means and ratios.
@@ -12,9 +14,12 @@ root=$(cd "$here/../.." && pwd)
 runs=${1:-200}
 command -v hyperfine >/dev/null || { echo "process-hit.sh: install hyperfine (apt-get install -y hyperfine)" >&2; exit 1; }
 
+# Built through the Benchmarks package (release), so the dependencies are shared with the
+# benchmark targets.
 echo "building release binaries..." >&2
-(cd "$root" && swift build -c release --product ghcache-get >/dev/null && swift build -c release --product github-stand-in >/dev/null)
-bin=$(cd "$root" && swift build -c release --show-bin-path)
+bench="$root/Benchmarks"
+(cd "$bench" && swift build -c release --product ghcache-get >/dev/null && swift build -c release --product github-stand-in >/dev/null)
+bin=$(cd "$bench" && swift build -c release --show-bin-path)
 (cd "$here/floor" && swift build -c release >/dev/null)
 floorbin=$(cd "$here/floor" && swift build -c release --show-bin-path)
 
@@ -32,6 +37,7 @@ export CACHE_DIR="$work/cache" GITHUB_API_URL="$url" GITHUB_TOKEN=bench-token CA
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hit.json" \
     -n floor "$floorbin/floor" \
     -n floor-foundation "$floorbin/floor-foundation" \
+    -n "ghcache-get --version" "$bin/ghcache-get --version" \
     -n "ghcache-get hit" "$bin/ghcache-get repos octo" >&2
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/miss.json" \
     -n curl "curl -s -H 'Authorization: token bench-token' $url/users/octo/repos" \
@@ -45,7 +51,7 @@ hit, miss = load(sys.argv[1]), load(sys.argv[2])
 def ms(r): return f'{r["mean"]*1000:.2f} ± {r["stddev"]*1000:.2f} ms (median {r["median"]*1000:.2f})'
 print("| command | mean | ratio |")
 print("|---|---|---|")
-for name, base in [("floor", None), ("floor-foundation", None), ("ghcache-get hit", "floor")]:
+for name, base in [("floor", None), ("floor-foundation", None), ("ghcache-get --version", "floor"), ("ghcache-get hit", "floor")]:
     ratio = "" if base is None else f'{hit[name]["mean"]/hit[base]["mean"]:.2f}× floor, {hit[name]["mean"]/hit["floor-foundation"]["mean"]:.2f}× floor-foundation'
     print(f"| {name} | {ms(hit[name])} | {ratio} |")
 print(f'| curl | {ms(miss["curl"])} | |')

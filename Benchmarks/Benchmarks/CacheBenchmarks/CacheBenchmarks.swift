@@ -66,6 +66,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("CacheStore.open of the 100k-entry store (every process pays it)", configuration: .init(setup: setUp)) {
+        benchmark in
+        guard let fixture else { return }
+        for _ in benchmark.scaledIterations {
+            blackHole(try? CacheStore.open(directory: fixture.directory))
+        }
+    }
+
     Benchmark(
         "cache hit: CacheClient.get (look-up + last_access + counter) of 100k entries",
         configuration: .init(setup: setUp)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import LibP2P
+
 /// Helpers shared by the transport tests (namespaced to avoid clashes with other test files).
 enum P2PTest {
     /// Decodes a hex string; records an issue and returns `[]` if malformed.

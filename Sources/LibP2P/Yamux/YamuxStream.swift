@@ -186,9 +186,10 @@ final class YamuxStream: Sendable {
         try session.send(YamuxHeader(type: .windowUpdate, flags: .fin, streamID: id, length: 0))
     }
 
-    /// Resets the stream (`WINDOW_UPDATE|RST`): both directions end at once.
-    func reset() {
-        guard fail(.reset) else { return }
+    /// Resets the stream (`WINDOW_UPDATE|RST`): both directions end at once; local readers and
+    /// writers fail with `error`.
+    func reset(_ error: YamuxError = .reset) {
+        guard fail(error) else { return }
         try? session.send(YamuxHeader(type: .windowUpdate, flags: .rst, streamID: id, length: 0))
     }
 
@@ -241,6 +242,19 @@ final class YamuxStream: Sendable {
         return first
     }
 
+    /// Runs `body`; if it takes longer than `timeout`, resets the stream so that `body`'s reads
+    /// and writes fail with `YamuxError.timedOut`.
+    func withDeadline<T>(_ timeout: Duration, _ body: () async throws -> T) async throws -> T {
+        let timer = Task { [weak self] in
+            do {
+                try await Task.sleep(for: timeout)
+                self?.reset(.timedOut)
+            } catch {}
+        }
+        defer { timer.cancel() }
+        return try await body()
+    }
+
     // MARK: waiting
 
     private func wakeAll() {
@@ -277,6 +291,8 @@ public enum YamuxError: Error, Equatable, Sendable, CustomStringConvertible {
     case writeAfterClose
     /// The per-connection stream limit is reached.
     case tooManyStreams
+    /// A deadline on the stream passed (negotiation or a bounded read).
+    case timedOut
     /// The peer violated the yamux protocol.
     case protocolViolation(String)
 
@@ -287,6 +303,7 @@ public enum YamuxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .windowTimeout: "timed out waiting for the peer to accept more data (yamux window)"
         case .writeAfterClose: "write after the stream was closed for writing"
         case .tooManyStreams: "too many streams on this connection"
+        case .timedOut: "the stream timed out"
         case .protocolViolation(let why): "yamux protocol violation: \(why)"
         }
     }

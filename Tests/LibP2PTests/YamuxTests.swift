@@ -164,6 +164,38 @@ struct YamuxTests {
         }
     }
 
+    @Test("large window deltas (py grows to 16 MiB) are accepted; ACK never carries FIN or RST")
+    func largeDeltas() async throws {
+        let toSession = BytePipe()
+        let (out, outContinuation) = AsyncStream.makeStream(of: [UInt8].self)
+        let session = YamuxSession(isClient: true) { outContinuation.yield($0) }
+        try await withTimeout(10) {
+            let run = Task {
+                var reader = toSession.reader
+                return await session.run(&reader) { _ in }
+            }
+            defer { run.cancel() }
+            let stream = try session.openStream()
+            for _ in 0..<3 {
+                toSession.continuation.yield(
+                    YamuxHeader(type: .windowUpdate, streamID: stream.id, length: UInt32.max).encoded)
+            }
+            toSession.continuation.yield(YamuxHeader(type: .windowUpdate, flags: .syn, streamID: 2, length: 0).encoded)
+            toSession.continuation.yield(YamuxHeader(type: .windowUpdate, flags: .fin, streamID: 2, length: 0).encoded)
+            try await Task.sleep(for: .milliseconds(100))
+            try await stream.write([UInt8](repeating: 5, count: 2_000_000))  // far beyond 256 KiB
+            try stream.closeWrite()
+            outContinuation.finish()
+            var sent = 0
+            for await frame in out {
+                let header = try YamuxHeader(decoding: Array(frame.prefix(YamuxHeader.length)))
+                if header.flags.contains(.ack) { #expect(header.flags == .ack, "ACK combined: \(header)") }
+                if header.type == .data { sent += Int(header.length) }
+            }
+            #expect(sent == 2_000_000)
+        }
+    }
+
     @Test("random and mutated frames close the session without crashing", arguments: 0..<4)
     func fuzz(seed: Int) async throws {
         var rng = SplitMix(seed: UInt64(seed))

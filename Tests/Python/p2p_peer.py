@@ -208,6 +208,8 @@ async def run(args: argparse.Namespace) -> int:
                     nonlocal received
                     while True:
                         msg = await subscription.get()
+                        if msg.from_id == host.get_id().to_bytes():
+                            continue  # our own publication
                         try:
                             sender = ID(msg.from_id).to_base58()
                         except Exception:

@@ -207,6 +207,22 @@ struct HostTests {
         }
     }
 
+    @Test("dialing a port nobody listens on fails with a readable reason")
+    func connectionRefused() async throws {
+        let host = Host(identity: .generate())
+        defer { Task { await host.shutdown() } }
+        let probe = Host(identity: .generate())
+        let addr = try #require(try await probe.listen(on: Multiaddr(parsing: Self.loopback)).first)
+        await probe.shutdown()
+        do {
+            _ = try await host.dial(addr)
+            Issue.record("dial to a closed port succeeded")
+        } catch let error as HostError {
+            #expect(error.description.contains("cannot connect to \(addr)"))
+            #expect(error.description.contains("refused"), "\(error)")
+        }
+    }
+
     @Test("shutdown ends event streams and refuses new work")
     func shutdown() async throws {
         let host = Host(identity: .generate())

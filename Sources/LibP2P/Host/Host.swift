@@ -191,7 +191,7 @@ public final class Host: Sendable {
                     }
                 }
         } catch {
-            throw HostError.connectionFailed("cannot connect to \(address): \(error)")
+            throw HostError.connectionFailed("cannot connect to \(address): \(Self.reason(error))")
         }
         let connection = try await withCheckedThrowingContinuation {
             (continuation: CheckedContinuation<Connection, any Error>) in
@@ -205,6 +205,17 @@ public final class Host: Sendable {
             }
         }
         return connection.remotePeer
+    }
+
+    /// A short reason for a TCP connect failure, without NIO type names.
+    private static func reason(_ error: any Error) -> String {
+        var error = error
+        if let multi = error as? NIOConnectionError, let first = multi.connectionErrors.first?.error {
+            error = first
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if error is ChannelError { return "connection timed out" }
+        return String(describing: error)
     }
 
     /// Closes every connection to `peer` (GO_AWAY, then TCP close).

@@ -94,7 +94,8 @@ import Testing
     @Test func rejectsMalformedRPCs() {
         let good = Self.vector("rpc_publish")
         #expect(throws: GossipError.self) { try GossipRPC(decoding: Array(good.dropLast())) }
-        #expect(throws: GossipError.self) { try GossipRPC(decoding: [0x0a, 0x04, 0x12, 0x02, 0xff, 0xfe]) }  // bad UTF-8
+        // A topic that is not UTF-8.
+        #expect(throws: GossipError.self) { try GossipRPC(decoding: [0x0a, 0x04, 0x12, 0x02, 0xff, 0xfe]) }
         #expect(throws: GossipError.self) { try GossipRPC(decoding: [0x10, 0x01]) }  // publish as varint
         let many = GossipRPC(subscriptions: (0..<6).map { .init(subscribe: true, topic: "t\($0)") }).encoded()
         #expect(throws: GossipError.self) { try GossipRPC(decoding: many, maxSubscriptions: 5) }

@@ -66,4 +66,37 @@ struct GossipLiveTests {
         #expect(await b.gossip.counters.forwarded == 1)
         #expect(inboxA.all.isEmpty)
     }
+
+    @Test("garbage, mutated and oversized RPCs on a real stream are counted and never break the node")
+    func hostileStream() async throws {
+        let a = try await GossipNode.start()
+        let b = try await GossipNode.start()
+        defer {
+            Task {
+                await a.shutdown()
+                await b.shutdown()
+            }
+        }
+        let inboxA = GossipInbox(await a.gossip.subscribe("t"))
+        _ = try await b.host.dial(a.address)
+        // B's host talks to A's gossipsub directly, bypassing B's router.
+        let raw = try await b.host.newStream(to: a.peerID, protocols: ["/meshsub/1.1.0"])
+        var random = SplitMix64(seed: 3)
+        let valid = GossipRPC(subscriptions: [.init(subscribe: true, topic: "t")]).encoded()
+        for _ in 0..<200 {
+            var bytes = valid
+            bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            try await raw.writeLengthPrefixed(bytes)
+            try await raw.writeLengthPrefixed((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        }
+        try await raw.write(Varint.encode(2 << 20))  // announces a 2 MiB RPC: the stream is reset
+        try await eventually("oversized RPC counted") { await a.gossip.counters.rejected[.oversizedRPC] == 1 }
+        #expect((await a.gossip.counters.rejected[.malformedRPC] ?? 0) > 0)
+        // The node still works: B's own router reaches A over B's regular stream.
+        let inboxB = GossipInbox(await b.gossip.subscribe("t"))
+        try await eventually("mesh formed") { await b.gossip.meshPeers("t") == [a.peerID] }
+        try await b.gossip.publish(topic: "t", data: Array("still alive".utf8))
+        _ = try await inboxA.first { $0.data == Array("still alive".utf8) }
+        #expect(inboxB.all.isEmpty)
+    }
 }

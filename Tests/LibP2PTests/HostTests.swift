@@ -87,6 +87,32 @@ struct HostTests {
         }
     }
 
+    @Test("many concurrent streams on one connection each carry their own bytes")
+    func concurrentStreams() async throws {
+        let a = Host(identity: .generate())
+        let b = Host(identity: .generate())
+        defer {
+            Task {
+                await a.shutdown()
+                await b.shutdown()
+            }
+        }
+        Self.serveEcho(on: b)
+        try await withTimeout(60) {
+            let addr = try #require(try await b.listen(on: Multiaddr(parsing: Self.loopback)).first)
+            let peer = try await a.dial(addr)
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<24 {
+                    group.addTask {
+                        let payload = (0..<(100_000 + i * 1000)).map { UInt8(truncatingIfNeeded: $0 &+ i) }
+                        return try await Self.roundTrip(a, to: peer, payload) == payload
+                    }
+                }
+                for try await ok in group { #expect(ok) }
+            }
+        }
+    }
+
     @Test("simultaneous dials in both directions leave working connections")
     func simultaneousDials() async throws {
         let a = Host(identity: .generate())

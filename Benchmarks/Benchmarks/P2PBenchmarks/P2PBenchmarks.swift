@@ -1,4 +1,6 @@
 import Benchmark
 
 // Placeholder: filled in by the issue that owns these benchmarks.
-let benchmarks: @Sendable () -> Void = {}
+let benchmarks: @Sendable () -> Void = {
+    gossipBenchmarks()
+}

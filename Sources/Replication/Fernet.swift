@@ -17,6 +17,12 @@ public struct Fernet: Sendable {
 
     let key: FleetKey
 
+    /// The length of the token text for a plaintext of `plaintextCount` bytes.
+    static func tokenLength(plaintextCount: Int) -> Int {
+        let raw = 1 + 8 + 16 + (plaintextCount / 16 + 1) * 16 + 32
+        return (raw + 2) / 3 * 4
+    }
+
     /// A Fernet instance for the fleet key.
     public init(key: FleetKey) {
         self.key = key

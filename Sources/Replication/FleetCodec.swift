@@ -19,7 +19,7 @@ public struct FleetCodec: Sendable {
     public let tokenTTL: Duration
     /// Token timestamps and fetch times may lie this far in the future.
     public let maxClockSkew: Duration
-    private let fernet: Fernet
+    let fernet: Fernet
 
     /// A codec for the fleet key with the given replay bound and clock-skew tolerance.
     public init(
@@ -47,15 +47,20 @@ public struct FleetCodec: Sendable {
     /// - Throws: a ``Rejection`` (`oversized`, `undecryptable`, `expired`, `clock_skew`, `malformed`,
     ///   `cid_mismatch`); never anything else, whatever the bytes.
     public func open(_ message: some Collection<UInt8>, now: Date = Date()) throws(Rejection) -> ReplicatedEntry {
+        let plaintext = try decryptMessage(message, now: now)
+        return try Envelope.decode(plaintext, now: now, maxClockSkew: maxClockSkew)
+    }
+
+    /// Checks a message's size and Fernet token (§3 of docs/PROTOCOL.md) and returns the plaintext.
+    func decryptMessage(_ message: some Collection<UInt8>, now: Date) throws(Rejection) -> Data {
         guard message.count <= Self.maxMessageBytes else {
             throw Rejection(.oversized, "message of \(message.count) bytes exceeds \(Self.maxMessageBytes)")
         }
         guard message.allSatisfy({ $0 < 0x80 }), let token = String(bytes: message, encoding: .ascii) else {
             throw Rejection(.undecryptable, "message is not an ASCII Fernet token")
         }
-        let plaintext: Data
         do {
-            plaintext = try fernet.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
+            return try fernet.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
         } catch {
             switch error {
             case .expired: throw Rejection(.expired, error.description)
@@ -64,7 +69,6 @@ public struct FleetCodec: Sendable {
             default: throw Rejection(.undecryptable, error.description)
             }
         }
-        return try Envelope.decode(plaintext, now: now, maxClockSkew: maxClockSkew)
     }
 
     /// Whether a received entry may replace the stored copy: only a strictly later fetch wins, so replays and

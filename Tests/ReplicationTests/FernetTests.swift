@@ -31,6 +31,7 @@ import Testing
     func roundTrips(size: Int) throws {
         let plaintext = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let token = fernet.encrypt(plaintext, now: now)
+        #expect(token.count == Fernet.tokenLength(plaintextCount: size))
         #expect(try fernet.decrypt(token, ttl: .seconds(60), now: now) == Data(plaintext))
     }
 

@@ -82,6 +82,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["README.md"],
             resources: [.copy("Fixtures")]
         ),
 
@@ -102,7 +103,10 @@ let package = Package(
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P"], resources: [.copy("Resources")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P"]),
-        .testTarget(name: "GitHubStandInTests", dependencies: ["GitHubStandIn"]),
+        .testTarget(
+            name: "GitHubStandInTests",
+            dependencies: ["GitHubStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn"]),
     ]
 )

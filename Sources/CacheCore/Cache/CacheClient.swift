@@ -1,0 +1,228 @@
+import Foundation
+
+/// Answers GitHub REST GETs from the store, else from GitHub, following DESIGN §3: TTL freshness,
+/// conditional revalidation with per-token validators, stale-if-error, `Retry-After` and rate-limit
+/// backoff, and one API call for concurrent identical misses on the machine.
+public final class CacheClient: Sendable {
+    /// The configuration in force.
+    public let configuration: Configuration
+    /// The store.
+    public let store: CacheStore
+    private let transport: any GitHubTransport
+    private let tokens: TokenProvider
+    private let clock: @Sendable () -> Double
+
+    /// How often a process waiting for a concurrent fetch of the same key polls the store.
+    static let pollInterval: Duration = .milliseconds(20)
+
+    /// Creates a client.
+    public init(
+        configuration: Configuration, store: CacheStore, transport: any GitHubTransport, tokens: TokenProvider,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.transport = transport
+        self.tokens = tokens
+        self.clock = clock
+    }
+
+    /// Answers one GET.
+    public func get(_ target: RequestTarget, options: LookupOptions) async throws(GHCacheError) -> LookupResult {
+        let key = target.key
+        let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
+        let now = clock()
+        let entry = options.noCache ? nil : try store.entry(forKey: key)
+        if let entry, now - entry.fetchedAt < Double(ttl) {
+            try store.recordServed(
+                key: key, counter: entry.origin == .peer ? Counter.peerHits : Counter.localHits, now: now)
+            return result(entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now)
+        }
+        let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options)
+        if options.offline {
+            return try serveStale(context, because: "--offline", failing: .unavailable)
+        }
+        let token = tokens.token()
+        let fingerprint = try TokenFingerprinter(cacheDir: configuration.cacheDir).fingerprint(token)
+        if let backoff = try store.backoff(scope: fingerprint, now: now) {
+            return try serveStale(context, because: Self.describe(backoff), failing: .unavailable)
+        }
+        let owner = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))"
+        let leaseDuration = configuration.connectTimeout + 2 * configuration.timeout + 5
+        var holdsLease = try store.acquireFetchLease(key: key, owner: owner, now: now, duration: leaseDuration)
+        if !holdsLease {
+            if let joined = try await waitForConcurrentFetch(context, owner: owner, deadline: now + leaseDuration) {
+                return joined
+            }
+            holdsLease = try store.acquireFetchLease(key: key, owner: owner, now: clock(), duration: leaseDuration)
+        }
+        return try await fetch(context, token: token, fingerprint: fingerprint, leaseOwner: holdsLease ? owner : nil)
+    }
+
+    /// Releases the HTTP client, if one was created.
+    public func shutdown() async {
+        await transport.shutdown()
+    }
+
+    // MARK: - Steps
+
+    private struct Attempt {
+        let target: RequestTarget
+        let key: String
+        let ttl: Int
+        let entry: CacheEntry?
+        let options: LookupOptions
+    }
+
+    /// Waits, bounded, for the process holding the lease to write the row. Returns the fresh row
+    /// as a hit; `nil` when the holder gave up (lease released or expired) or time ran out, and
+    /// this process should fetch itself. Takes the lease over when it becomes free.
+    private func waitForConcurrentFetch(_ context: Attempt, owner: String, deadline: Double) async throws(GHCacheError)
+        -> LookupResult?
+    {
+        let before = context.entry?.fetchedAt ?? -Double.infinity
+        while clock() < deadline {
+            try? await Task.sleep(for: Self.pollInterval)
+            let now = clock()
+            if let fetchedAt = try store.fetchedAt(key: context.key), fetchedAt > before,
+                let entry = try store.entry(forKey: context.key)
+            {
+                try store.recordServed(key: context.key, counter: Counter.localHits, now: now)
+                return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
+            }
+            if try !store.isFetchLeaseHeld(key: context.key, now: now) { return nil }
+        }
+        return nil
+    }
+
+    private func fetch(_ context: Attempt, token: String?, fingerprint: String, leaseOwner: String?)
+        async throws(GHCacheError)
+        -> LookupResult
+    {
+        var headers: [(String, String)] = [
+            ("User-Agent", "ghcache/\(GHCacheVersion.current)"), ("Accept", context.target.accept),
+            ("X-GitHub-Api-Version", context.target.apiVersion),
+        ]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        if let entry = context.entry {
+            let validators = try store.validators(forKey: context.key, tokenFingerprint: fingerprint)
+            if let etag = validators?.etag {
+                headers.append(("If-None-Match", etag))
+            } else if let lastModified = validators?.lastModified ?? entry.headers["last-modified"] {
+                headers.append(("If-Modified-Since", lastModified))
+            }
+        }
+        let response: GitHubResponse
+        do {
+            response = try await transport.get(url: context.target.url(base: configuration.apiURL), headers: headers)
+        } catch {
+            try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
+            return try serveStale(
+                context, because: "cannot reach \(configuration.apiURL.absoluteString) for \(context.target): \(error)",
+                failing: .network)
+        }
+        let now = clock()
+        let rateLimit = ResponseClassifier.rateLimit(response, now: now)
+        if let rateLimit {
+            try store.recordRateLimit(rateLimit)
+            if rateLimit.remaining == 0, let reset = rateLimit.reset {
+                try store.setBackoff(scope: fingerprint, Backoff(notBefore: reset, reason: "rate-limit"))
+            }
+        }
+        switch ResponseClassifier.classify(response, now: now) {
+        case .success:
+            let entry = try store.storeFetched(
+                FetchedResponse(status: response.status, headers: response.headers, body: response.body),
+                target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
+                leaseOwner: leaseOwner, counters: [Counter.misses: 1, Counter.apiCalls: 1])
+            LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
+            var answer = result(entry, context.target, .miss, ttl: context.ttl, now: now)
+            answer.rateLimit = rateLimit
+            return answer
+        case .notModified:
+            let validators = Validators(etag: response.headers["etag"], lastModified: response.headers["last-modified"])
+            guard context.entry != nil,
+                let entry = try store.refreshValidated(
+                    key: context.key, ttl: context.ttl, tokenFingerprint: fingerprint, validators: validators, now: now,
+                    leaseOwner: leaseOwner, counters: [Counter.notModified: 1, Counter.apiCalls: 1])
+            else {
+                try release(leaseOwner, context, counters: [Counter.apiCalls: 1, Counter.failures: 1])
+                throw GHCacheError(
+                    "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
+                    exitStatus: .githubError)
+            }
+            var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
+            answer.rateLimit = rateLimit
+            return answer
+        case .secondaryRateLimit(let retryAfter):
+            let wait = retryAfter ?? 60
+            try store.setBackoff(scope: fingerprint, Backoff(notBefore: now + wait, reason: "secondary-rate-limit"))
+            try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
+            return try serveStale(
+                context, because: "GitHub's secondary rate limit (retry after \(formatTime(now + wait)))",
+                failing: .unavailable)
+        case .primaryRateLimit(let reset):
+            if let reset { try store.setBackoff(scope: fingerprint, Backoff(notBefore: reset, reason: "rate-limit")) }
+            try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
+            let until = reset.map { "; it resets at \(formatTime($0))" } ?? ""
+            return try serveStale(context, because: "the GitHub API rate limit is spent\(until)", failing: .unavailable)
+        case .serverError(let retryAfter):
+            if let retryAfter {
+                try store.setBackoff(scope: fingerprint, Backoff(notBefore: now + retryAfter, reason: "retry-after"))
+            }
+            try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
+            return try serveStale(
+                context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError)
+        case .clientError:
+            try release(leaseOwner, context, counters: [Counter.apiCalls: 1, Counter.failures: 1])
+            throw GHCacheError(ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError)
+        }
+    }
+
+    private func release(_ owner: String?, _ context: Attempt, counters: [String: Int]) throws(GHCacheError) {
+        if let owner { try store.releaseFetchLease(key: context.key, owner: owner) }
+        try store.increment(counters)
+    }
+
+    /// Serves the stored copy if it is within `--max-stale` past its expiry, with a warning;
+    /// else fails with `reason` and `status`.
+    private func serveStale(_ context: Attempt, because reason: String, failing status: ExitStatus)
+        throws(GHCacheError) -> LookupResult
+    {
+        let now = clock()
+        guard let entry = context.entry else {
+            try store.increment(Counter.failures)
+            let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
+            throw GHCacheError("\(reason)\(hint)", exitStatus: status)
+        }
+        let staleFor = now - (entry.fetchedAt + Double(context.ttl))
+        guard staleFor <= Double(context.options.maxStale) else {
+            try store.increment(Counter.failures)
+            throw GHCacheError(
+                "\(reason); the cached copy of \(context.target) went stale \(formatSeconds(staleFor)) ago, "
+                    + "beyond --max-stale \(formatSeconds(Double(context.options.maxStale)))", exitStatus: status)
+        }
+        try store.recordServed(key: context.key, counter: Counter.staleServed, now: now)
+        var answer = result(entry, context.target, .stale, ttl: context.ttl, now: now)
+        answer.warning =
+            "serving a cached copy of \(context.target) from \(formatSeconds(now - entry.fetchedAt)) ago: \(reason)"
+        return answer
+    }
+
+    private func result(_ entry: CacheEntry, _ target: RequestTarget, _ servedFrom: ServedFrom, ttl: Int, now: Double)
+        -> LookupResult
+    {
+        LookupResult(
+            target: target, status: entry.status, headers: entry.headers, body: entry.body, servedFrom: servedFrom,
+            age: max(0, now - entry.fetchedAt), ttl: ttl, rateLimit: nil, warning: nil)
+    }
+
+    private static func describe(_ backoff: Backoff) -> String {
+        switch backoff.reason {
+        case "rate-limit": "the GitHub API rate limit is spent; it resets at \(formatTime(backoff.notBefore))"
+        case "secondary-rate-limit":
+            "GitHub's secondary rate limit asks to wait until \(formatTime(backoff.notBefore))"
+        default: "GitHub asked (Retry-After) to wait until \(formatTime(backoff.notBefore))"
+        }
+    }
+}

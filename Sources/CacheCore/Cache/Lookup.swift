@@ -1,0 +1,71 @@
+import Foundation
+
+/// Per-request cache options (the `ghcache-get` flags).
+public struct LookupOptions: Sendable, Equatable {
+    /// `--ttl`: freshness in seconds for this request, instead of the TTL rules.
+    public var ttlOverride: Int?
+    /// `--no-cache`: ignore the stored copy and ask GitHub (the answer still refreshes the cache).
+    public var noCache: Bool
+    /// `--offline`: never call GitHub; serve any copy up to `maxStale` past its expiry.
+    public var offline: Bool
+    /// `--max-stale`: how long past its expiry a copy may be served after an error, in seconds.
+    public var maxStale: Int
+
+    /// Creates options.
+    public init(ttlOverride: Int? = nil, noCache: Bool = false, offline: Bool = false, maxStale: Int = 86400) {
+        self.ttlOverride = ttlOverride
+        self.noCache = noCache
+        self.offline = offline
+        self.maxStale = maxStale
+    }
+}
+
+/// Where an answer came from, as printed by `--verbose`.
+public enum ServedFrom: Sendable, Equatable {
+    /// A fresh copy fetched on this machine.
+    case localHit
+    /// A fresh copy received from a peer.
+    case peerHit
+    /// A copy another process fetched while this one waited (one API call for both).
+    case joinedConcurrentFetch
+    /// A full answer from GitHub.
+    case miss
+    /// GitHub confirmed the stored copy with `304 Not Modified`.
+    case revalidated
+    /// A stale copy, served because GitHub could not or must not be asked.
+    case stale
+
+    /// The `--verbose` label.
+    public var label: String {
+        switch self {
+        case .localHit: "HIT local"
+        case .peerHit: "HIT peer"
+        case .joinedConcurrentFetch: "HIT local (fetched by a concurrent process)"
+        case .miss: "MISS"
+        case .revalidated: "REVALIDATED"
+        case .stale: "STALE"
+        }
+    }
+}
+
+/// The answer to one lookup.
+public struct LookupResult: Sendable {
+    /// The request.
+    public var target: RequestTarget
+    /// HTTP status of the stored or received answer.
+    public var status: Int
+    /// Stored headers of the answer (`link`, `etag`...), never `x-ratelimit-*`.
+    public var headers: [String: String]
+    /// Body bytes, exactly as GitHub sent them.
+    public var body: Data
+    /// Where the answer came from.
+    public var servedFrom: ServedFrom
+    /// Age of the answer in seconds (0 when just fetched).
+    public var age: Double
+    /// TTL that applied, in seconds.
+    public var ttl: Int
+    /// Rate-limit headers of the live response, when GitHub was asked.
+    public var rateLimit: RateLimitSnapshot?
+    /// A warning for stderr (stale copy served, and why).
+    public var warning: String?
+}

@@ -1,0 +1,46 @@
+/// Every setting ghcache reads, by its environment / config-file name (DESIGN §2).
+public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
+    case cacheDir = "CACHE_DIR"
+    case defaultTTL = "CACHE_DEFAULT_TTL"
+    case ttlRules = "CACHE_TTL_RULES"
+    case maxEntries = "CACHE_MAX_ENTRIES"
+    case maxBytes = "CACHE_MAX_BYTES"
+    case maxStale = "CACHE_MAX_STALE"
+    case timeout = "CACHE_TIMEOUT"
+    case connectTimeout = "CACHE_CONNECT_TIMEOUT"
+    case enableP2P = "CACHE_ENABLE_P2P"
+    case listenPort = "CACHE_LISTEN_PORT"
+    case bootstrapPeers = "CACHE_BOOTSTRAP_PEERS"
+    case p2pSharedSecret = "CACHE_P2P_SHARED_SECRET"
+    case githubToken = "GITHUB_TOKEN"
+    case ghToken = "GH_TOKEN"
+    case apiURL = "GITHUB_API_URL"
+
+    /// The default, as shown in documentation (`nil` when there is none).
+    public var documentedDefault: String {
+        switch self {
+        case .cacheDir: "$XDG_CACHE_HOME/ghcache or ~/.cache/ghcache"
+        case .defaultTTL: "300"
+        case .ttlRules: "(none; built-in rules apply)"
+        case .maxEntries: "10000"
+        case .maxBytes: "268435456 (256 MiB)"
+        case .maxStale: "86400 (24 h)"
+        case .timeout: "10"
+        case .connectTimeout: "5"
+        case .enableP2P: "true"
+        case .listenPort: "9000"
+        case .bootstrapPeers: "(empty)"
+        case .p2pSharedSecret: "GH_TOKEN, GITHUB_TOKEN, then `gh auth token`"
+        case .githubToken, .ghToken: "(none)"
+        case .apiURL: "https://api.github.com"
+        }
+    }
+
+    /// Whether values of this variable are secrets that must never be printed.
+    public var isSecret: Bool {
+        switch self {
+        case .githubToken, .ghToken, .p2pSharedSecret: true
+        default: false
+        }
+    }
+}

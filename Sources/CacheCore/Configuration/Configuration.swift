@@ -1,0 +1,196 @@
+import Foundation
+
+/// The resolved settings of one ghcache process (DESIGN §2).
+///
+/// Precedence: command-line flag > environment > config file > default. The config file is
+/// `--config FILE` when given (then it must exist), else `$CACHE_DIR/config.env` if present.
+/// `CACHE_DIR` itself comes from a flag, the environment, or the `--config` file (the file in
+/// the cache directory cannot move the cache directory).
+public struct Configuration: Sendable {
+    /// Directory of the store, the fingerprint key, the peer identity and sockets.
+    public var cacheDir: String
+    /// TTL rules and default TTL.
+    public var ttlPolicy: TTLPolicy
+    /// `ghcache-gc` keeps at most this many entries (least recently used go first).
+    public var maxEntries: Int
+    /// `ghcache-gc` keeps at most this many body bytes (least recently used go first).
+    public var maxBytes: Int
+    /// How long past its expiry a stale copy may still be served after an error, in seconds.
+    public var maxStale: Int
+    /// Read timeout for one GitHub request, in seconds (a hung response is cut after it).
+    public var timeout: Double
+    /// TCP connect timeout, in seconds.
+    public var connectTimeout: Double
+    /// Whether `ghcache-peer` may start.
+    public var enableP2P: Bool
+    /// The libp2p TCP port of `ghcache-peer`.
+    public var listenPort: Int
+    /// Multiaddrs `ghcache-peer` dials at start.
+    public var bootstrapPeers: [String]
+    /// `CACHE_P2P_SHARED_SECRET` as set (see ``fleetSecretCandidates``).
+    public var p2pSharedSecret: String?
+    /// `GITHUB_TOKEN` as set.
+    public var githubToken: String?
+    /// `GH_TOKEN` as set.
+    public var ghToken: String?
+    /// Base URL of the GitHub REST API.
+    public var apiURL: URL
+    /// The config file that was read, if any.
+    public var configFile: String?
+    /// Non-fatal remarks (unknown keys in the config file), to print on stderr.
+    public var warnings: [String]
+    /// The environment the configuration was read from (for `gh` and `XDG_*` look-ups).
+    public var environment: [String: String]
+
+    /// Path of the SQLite store.
+    public var storePath: String { (cacheDir as NSString).appendingPathComponent("cache.sqlite") }
+
+    /// Path of the datagram socket a running `ghcache-peer` listens on for local writes.
+    public var peerSocketPath: String { (cacheDir as NSString).appendingPathComponent("peer.sock") }
+
+    /// The explicitly configured API token (`GITHUB_TOKEN`, then `GH_TOKEN`), without asking `gh`.
+    public var explicitToken: String? { githubToken ?? ghToken }
+
+    /// The fleet secret in order of preference, before asking `gh`: `CACHE_P2P_SHARED_SECRET`,
+    /// `GH_TOKEN`, `GITHUB_TOKEN` (DESIGN §2).
+    public var fleetSecretCandidates: [String] { [p2pSharedSecret, ghToken, githubToken].compactMap { $0 } }
+
+    /// Loads the configuration.
+    ///
+    /// - Parameters:
+    ///   - flags: values given on the command line, by variable (they win over everything).
+    ///   - environment: the process environment.
+    ///   - configFilePath: `--config FILE`, if given.
+    public static func load(
+        flags: [ConfigVariable: FlagValue] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configFilePath: String? = nil
+    ) throws(GHCacheError) -> Configuration {
+        let env = environment.filter { !$0.value.isEmpty }
+        var file: ConfigFile?
+        if let configFilePath {
+            file = try ConfigFile.load(path: configFilePath, required: true)
+        }
+        let cacheDir = flags[.cacheDir]?.value ?? env[ConfigVariable.cacheDir.rawValue] ?? file?.values["CACHE_DIR"]
+        let resolvedDir = expandTilde(cacheDir ?? defaultCacheDir(environment: env), environment: env)
+        if configFilePath == nil {
+            file = try ConfigFile.load(
+                path: (resolvedDir as NSString).appendingPathComponent("config.env"), required: false)
+        }
+        let resolver = Resolver(flags: flags, environment: env, file: file)
+        return try Configuration(cacheDir: resolvedDir, resolver: resolver, file: file, environment: environment)
+    }
+
+    private init(cacheDir: String, resolver: Resolver, file: ConfigFile?, environment: [String: String])
+        throws(GHCacheError)
+    {
+        self.cacheDir = cacheDir
+        let defaultTTL = try resolver.value(.defaultTTL, "a number of seconds", ValueParsers.seconds) ?? 300
+        var rules: [TTLRule] = []
+        if let (text, source) = resolver.raw(.ttlRules) {
+            switch TTLRule.parseList(text) {
+            case .success(let parsed): rules = parsed
+            case .failure(let error):
+                throw GHCacheError(
+                    "CACHE_TTL_RULES=\(text) (from \(source)): \"\(error.rule)\" is not a rule PATTERN=SECONDS "
+                        + "such as /repos/*/*/actions/runs=30", exitStatus: .usage)
+            }
+        }
+        ttlPolicy = TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
+        maxEntries = try resolver.value(.maxEntries, "a number of entries", ValueParsers.count) ?? 10000
+        maxBytes =
+            try resolver.value(.maxBytes, "a size in bytes (e.g. 268435456, 256M, 1G)", ValueParsers.bytes)
+            ?? 256 << 20
+        maxStale = try resolver.value(.maxStale, "a number of seconds", ValueParsers.seconds) ?? 86400
+        timeout = try resolver.value(.timeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 10
+        connectTimeout =
+            try resolver.value(.connectTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
+        enableP2P = try resolver.value(.enableP2P, "true or false", ValueParsers.bool) ?? true
+        listenPort = try resolver.value(.listenPort, "a TCP port (0-65535)", ValueParsers.port) ?? 9000
+        bootstrapPeers =
+            try resolver.value(.bootstrapPeers, "a comma-separated list of multiaddrs", Self.multiaddrs)
+            ?? []
+        p2pSharedSecret = resolver.raw(.p2pSharedSecret)?.value
+        githubToken = resolver.raw(.githubToken)?.value
+        ghToken = resolver.raw(.ghToken)?.value
+        apiURL =
+            try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
+            ?? URL(string: "https://api.github.com")!
+        configFile = file?.path
+        let known = Set(ConfigVariable.allCases.map(\.rawValue))
+        warnings = (file?.values.keys.sorted() ?? []).filter { !known.contains($0) }.map { key in
+            "ignoring unknown setting \(key) in \(file?.path ?? ""):\(file?.lines[key] ?? 0)"
+        }
+        self.environment = environment
+    }
+
+    static func defaultCacheDir(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return (xdg as NSString).appendingPathComponent("ghcache")
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".cache/ghcache")
+    }
+
+    private static func expandTilde(_ path: String, environment: [String: String]) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + path.dropFirst()
+    }
+
+    private static func multiaddrs(_ text: String) -> [String]? {
+        let items = text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        return items.allSatisfy { $0.hasPrefix("/") && !$0.contains(" ") } ? items : nil
+    }
+
+    private static func httpURL(_ text: String) -> URL? {
+        var trimmed = text.trimmingWhitespace()
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty, url.query == nil
+        else { return nil }
+        return url
+    }
+}
+
+/// A setting given on the command line, with the flag that carried it (for messages).
+public struct FlagValue: Sendable, Equatable {
+    /// The value as typed.
+    public var value: String
+    /// The flag, e.g. `--max-stale`.
+    public var flag: String
+
+    /// Creates a flag value.
+    public init(_ value: String, flag: String) {
+        self.value = value
+        self.flag = flag
+    }
+}
+
+/// Looks a variable up in flags, then the environment, then the config file.
+private struct Resolver {
+    let flags: [ConfigVariable: FlagValue]
+    let environment: [String: String]
+    let file: ConfigFile?
+
+    func raw(_ variable: ConfigVariable) -> (value: String, source: String)? {
+        if let flag = flags[variable] { return (flag.value, flag.flag) }
+        if let value = environment[variable.rawValue] { return (value, "environment") }
+        if let file, let value = file.values[variable.rawValue], !value.isEmpty {
+            return (value, "\(file.path):\(file.lines[variable.rawValue] ?? 0)")
+        }
+        return nil
+    }
+
+    func value<T>(_ variable: ConfigVariable, _ expectation: String, _ parse: (String) -> T?) throws(GHCacheError) -> T?
+    {
+        guard let (text, source) = raw(variable) else { return nil }
+        guard let value = parse(text) else {
+            let shown = variable.isSecret ? "<hidden>" : text
+            throw GHCacheError(
+                "\(variable.rawValue)=\(shown) is not \(expectation) (from \(source))", exitStatus: .usage)
+        }
+        return value
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The numbers `ghcache-stats` prints (DESIGN §4), read from the store's counters.
+public struct CacheStats: Sendable, Equatable {
+    /// Lookups served by fresh local entries.
+    public var localHits = 0
+    /// Lookups served by fresh entries from peers.
+    public var peerHits = 0
+    /// Lookups that needed a full answer from GitHub.
+    public var misses = 0
+    /// Lookups answered by a free 304.
+    public var notModified = 0
+    /// Stale copies served after errors, rate limits or `--offline`.
+    public var staleServed = 0
+    /// Lookups that failed.
+    public var failures = 0
+    /// Requests sent to GitHub.
+    public var apiCalls = 0
+    /// Entries in the store.
+    public var cacheSize = 0
+    /// Bytes of the store files (database + WAL).
+    public var storeBytes = 0
+    /// `CACHE_ENABLE_P2P`.
+    public var p2pEnabled = true
+    /// Whether a `ghcache-peer` heartbeat is recent.
+    public var daemonRunning = false
+    /// Peers the daemon is connected to (0 without a daemon).
+    public var connectedPeers = 0
+    /// The daemon's peer ID (`nil` without a daemon).
+    public var peerID: String?
+    /// The last rate-limit headers seen.
+    public var rateLimit: RateLimitSnapshot?
+    /// Gossip messages sent.
+    public var gossipSent = 0
+    /// Gossip messages received.
+    public var gossipReceived = 0
+    /// Gossip messages rejected, by reason.
+    public var gossipRejected: [String: Int] = [:]
+
+    /// `local_hits + peer_hits`.
+    public var apiCallsSaved: Int { localHits + peerHits }
+
+    /// Hits over all lookups (hits, misses, 304s, stale copies, failures); 0 with no lookups.
+    public var hitRate: Double {
+        let lookups = localHits + peerHits + misses + notModified + staleServed + failures
+        return lookups == 0 ? 0 : Double(apiCallsSaved) / Double(lookups)
+    }
+
+    /// Empty statistics (no store yet).
+    public init(p2pEnabled: Bool) {
+        self.p2pEnabled = p2pEnabled
+    }
+
+    /// Reads the statistics of `store`.
+    public init(store: CacheStore, p2pEnabled: Bool, now: Double) throws(GHCacheError) {
+        self.p2pEnabled = p2pEnabled
+        let counters = try store.counters()
+        localHits = counters[Counter.localHits] ?? 0
+        peerHits = counters[Counter.peerHits] ?? 0
+        misses = counters[Counter.misses] ?? 0
+        notModified = counters[Counter.notModified] ?? 0
+        staleServed = counters[Counter.staleServed] ?? 0
+        failures = counters[Counter.failures] ?? 0
+        apiCalls = counters[Counter.apiCalls] ?? 0
+        gossipSent = counters[Counter.gossipSent] ?? 0
+        gossipReceived = counters[Counter.gossipReceived] ?? 0
+        for (name, value) in counters where name.hasPrefix(Counter.gossipRejectedPrefix) {
+            gossipRejected[String(name.dropFirst(Counter.gossipRejectedPrefix.count))] = value
+        }
+        cacheSize = try store.size().entries
+        storeBytes = store.fileBytes()
+        rateLimit = try store.lastRateLimit()
+        if let status = try store.peerStatus(), status.isAlive(now: now) {
+            daemonRunning = true
+            connectedPeers = status.connectedPeers.count
+            peerID = status.peerID
+        }
+    }
+
+    /// The `--json` document (sorted keys, one line).
+    public func json() -> Data {
+        let object: [String: Any] = [
+            "local_hits": localHits, "peer_hits": peerHits, "misses": misses,
+            "hit_rate": (hitRate * 10000).rounded() / 10000, "api_calls_saved": apiCallsSaved,
+            "cache_size": cacheSize, "p2p_enabled": p2pEnabled, "daemon_running": daemonRunning,
+            "connected_peers": connectedPeers, "peer_id": peerID ?? NSNull(), "not_modified": notModified,
+            "stale_served": staleServed, "failures": failures, "api_calls": apiCalls,
+            "rate_limit": [
+                "remaining": rateLimit?.remaining ?? NSNull(), "limit": rateLimit?.limit ?? NSNull(),
+                "reset": rateLimit?.reset.map { Int($0) } ?? NSNull(),
+                "observed_at": rateLimit.map { Int($0.observedAt) } ?? NSNull(),
+            ] as [String: Any],
+            "store_bytes": storeBytes,
+            "gossip": ["sent": gossipSent, "received": gossipReceived, "rejected": gossipRejected] as [String: Any],
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+
+/// One cached GitHub response: a row of the `entries` table.
+public struct CacheEntry: Sendable, Equatable {
+    /// Where the stored copy came from.
+    public enum Origin: String, Sendable {
+        /// Fetched from GitHub by this machine.
+        case local
+        /// Received from another runner's `ghcache-peer`.
+        case peer
+    }
+
+    /// Hex SHA-256 of the key material (``RequestTarget/key``).
+    public var key: String
+    /// Always `GET`.
+    public var method: String
+    /// Normalised path and sorted query.
+    public var url: String
+    /// `Accept` header of the request.
+    public var accept: String
+    /// `X-GitHub-Api-Version` header of the request.
+    public var apiVersion: String
+    /// HTTP status (2xx; errors are never cached).
+    public var status: Int
+    /// Selected response headers (``CacheEntry/keptHeaders``), lower-case names.
+    public var headers: [String: String]
+    /// The exact response body.
+    public var body: Data
+    /// CIDv1 (raw, sha2-256, base32) of `body`.
+    public var cid: String
+    /// When GitHub produced (or last confirmed, via 304) this copy, in Unix seconds.
+    public var fetchedAt: Double
+    /// When the copy stops being fresh under the TTL of whoever fetched it, in Unix seconds.
+    public var expiresAt: Double
+    /// When a lookup last used the copy, in Unix seconds (for LRU eviction).
+    public var lastAccess: Double
+    /// `local` or `peer`.
+    public var origin: Origin
+    /// The peer ID the copy came from, for `peer` entries.
+    public var originPeer: String?
+    /// Store-wide write sequence number; grows with every write of any row.
+    public var seq: Int64
+    /// Size of `body` in bytes.
+    public var size: Int
+
+    /// Response headers worth keeping. `x-ratelimit-*` and the like are never stored.
+    public static let keptHeaders = ["content-type", "link", "last-modified", "etag"]
+
+    /// The `Link` header, if any.
+    public var link: String? { headers["link"] }
+
+    /// The replicable content of this entry (what a peer sends).
+    public var replicated: ReplicatedEntry {
+        ReplicatedEntry(
+            key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
+            headers: headers, body: body, cid: cid, fetchedAt: fetchedAt, expiresAt: expiresAt)
+    }
+
+    static let columns =
+        "key, method, url, accept, api_version, status, headers, body, cid, fetched_at, expires_at, last_access, "
+        + "origin, origin_peer, seq, size"
+
+    init(row: Row) {
+        key = row["key"]
+        method = row["method"]
+        url = row["url"]
+        accept = row["accept"]
+        apiVersion = row["api_version"]
+        status = row["status"]
+        headers = Self.decodeHeaders(row["headers"])
+        body = row["body"] ?? Data()
+        cid = row["cid"]
+        fetchedAt = row["fetched_at"]
+        expiresAt = row["expires_at"]
+        lastAccess = row["last_access"]
+        origin = Origin(rawValue: row["origin"] ?? "") ?? .local
+        originPeer = row["origin_peer"]
+        seq = row["seq"]
+        size = row["size"]
+    }
+
+    static func encodeHeaders(_ headers: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeHeaders(_ text: String?) -> [String: String] {
+        guard let data = text?.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [:] }
+        return object.compactMapValues { $0 as? String }
+    }
+}
+
+/// The content of an entry as it travels between peers (DESIGN §5 envelope).
+public struct ReplicatedEntry: Sendable, Equatable {
+    /// Hex SHA-256 key; must equal the key computed from method, url, accept and api version.
+    public var key: String
+    /// `GET`.
+    public var method: String
+    /// Normalised path and sorted query.
+    public var url: String
+    /// `Accept` header.
+    public var accept: String
+    /// `X-GitHub-Api-Version` header.
+    public var apiVersion: String
+    /// HTTP status (2xx).
+    public var status: Int
+    /// Selected response headers.
+    public var headers: [String: String]
+    /// Exact body bytes.
+    public var body: Data
+    /// CID of `body`.
+    public var cid: String
+    /// Fetch time, Unix seconds.
+    public var fetchedAt: Double
+    /// Expiry, Unix seconds.
+    public var expiresAt: Double
+
+    /// Creates a replicated entry.
+    public init(
+        key: String, method: String, url: String, accept: String, apiVersion: String, status: Int,
+        headers: [String: String], body: Data, cid: String, fetchedAt: Double, expiresAt: Double
+    ) {
+        self.key = key
+        self.method = method
+        self.url = url
+        self.accept = accept
+        self.apiVersion = apiVersion
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.cid = cid
+        self.fetchedAt = fetchedAt
+        self.expiresAt = expiresAt
+    }
+}

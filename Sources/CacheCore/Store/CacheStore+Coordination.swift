@@ -1,0 +1,137 @@
+import GRDB
+
+/// A "do not call GitHub before" mark (Retry-After, secondary or primary rate limit).
+public struct Backoff: Sendable, Equatable {
+    /// Unix time before which no request may be sent.
+    public var notBefore: Double
+    /// Why: `retry-after`, `secondary-rate-limit` or `rate-limit`.
+    public var reason: String
+
+    /// Creates a mark.
+    public init(notBefore: Double, reason: String) {
+        self.notBefore = notBefore
+        self.reason = reason
+    }
+}
+
+/// The last rate-limit headers GitHub sent (`x-ratelimit-*`), kept for statistics and decisions,
+/// never replayed as response headers.
+public struct RateLimitSnapshot: Sendable, Equatable {
+    /// `x-ratelimit-remaining`.
+    public var remaining: Int
+    /// `x-ratelimit-limit`.
+    public var limit: Int?
+    /// `x-ratelimit-reset`, Unix seconds.
+    public var reset: Double?
+    /// `x-ratelimit-resource` (`core`, `search`...).
+    public var resource: String?
+    /// When the headers were seen, Unix seconds.
+    public var observedAt: Double
+
+    /// Creates a snapshot.
+    public init(remaining: Int, limit: Int?, reset: Double?, resource: String?, observedAt: Double) {
+        self.remaining = remaining
+        self.limit = limit
+        self.reset = reset
+        self.resource = resource
+        self.observedAt = observedAt
+    }
+}
+
+extension CacheStore {
+    // MARK: Fetch leases (collapse concurrent identical misses)
+
+    /// Takes the fetch lease for `key` unless another live owner holds it. Returns whether `owner`
+    /// now holds it. An expired lease (its holder died or hung) is taken over.
+    public func acquireFetchLease(key: String, owner: String, now: Double, duration: Double) throws(GHCacheError)
+        -> Bool
+    {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO fetch_locks (key, owner, expires_at) VALUES (?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                    WHERE fetch_locks.expires_at <= ?
+                    """, arguments: [key, owner, now + duration, now])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Gives up a lease (after a failed fetch; a successful one releases it with the write).
+    public func releaseFetchLease(key: String, owner: String) throws(GHCacheError) {
+        try write { db in try Self.deleteLease(db, key: key, owner: owner) }
+    }
+
+    /// Whether some process holds a live lease for `key`.
+    public func isFetchLeaseHeld(key: String, now: Double) throws(GHCacheError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT count(*) > 0 FROM fetch_locks WHERE key = ? AND expires_at > ?", arguments: [key, now])
+                ?? false
+        }
+    }
+
+    /// The `fetched_at` of the entry for `key`, if any (cheap polling while waiting for a lease holder).
+    public func fetchedAt(key: String) throws(GHCacheError) -> Double? {
+        try read { db in try Double.fetchOne(db, sql: "SELECT fetched_at FROM entries WHERE key = ?", arguments: [key])
+        }
+    }
+
+    static func deleteLease(_ db: Database, key: String, owner: String) throws {
+        try db.execute(sql: "DELETE FROM fetch_locks WHERE key = ? AND owner = ?", arguments: [key, owner])
+    }
+
+    // MARK: Backoff
+
+    /// Records that no request for `scope` (a token fingerprint) may be sent before `backoff.notBefore`.
+    /// An existing later mark is kept.
+    public func setBackoff(scope: String, _ backoff: Backoff) throws(GHCacheError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO backoff (scope, not_before, reason) VALUES (?, ?, ?)
+                    ON CONFLICT (scope) DO UPDATE SET not_before = excluded.not_before, reason = excluded.reason
+                    WHERE excluded.not_before > backoff.not_before
+                    """, arguments: [scope, backoff.notBefore, backoff.reason])
+        }
+    }
+
+    /// The mark in force for `scope` at `now`, if any.
+    public func backoff(scope: String, now: Double) throws(GHCacheError) -> Backoff? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT not_before, reason FROM backoff WHERE scope = ? AND not_before > ?",
+                arguments: [scope, now]
+            ).map { Backoff(notBefore: $0["not_before"], reason: $0["reason"]) }
+        }
+    }
+
+    // MARK: Rate limit
+
+    /// Remembers the rate-limit headers of a live response.
+    public func recordRateLimit(_ snapshot: RateLimitSnapshot) throws(GHCacheError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO rate_limit (id, remaining, limit_total, reset_at, resource, observed_at)
+                    VALUES (1, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    snapshot.remaining, snapshot.limit, snapshot.reset, snapshot.resource, snapshot.observedAt,
+                ])
+        }
+    }
+
+    /// The last rate-limit headers seen, if any.
+    public func lastRateLimit() throws(GHCacheError) -> RateLimitSnapshot? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT remaining, limit_total, reset_at, resource, observed_at FROM rate_limit WHERE id = 1"
+            ).map {
+                RateLimitSnapshot(
+                    remaining: $0["remaining"], limit: $0["limit_total"], reset: $0["reset_at"],
+                    resource: $0["resource"], observedAt: $0["observed_at"])
+            }
+        }
+    }
+}

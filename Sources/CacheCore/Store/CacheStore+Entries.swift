@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+
+/// Validators for a conditional request, as received by one token.
+public struct Validators: Sendable, Equatable {
+    /// `ETag` as received (send as `If-None-Match`, only with the same token).
+    public var etag: String?
+    /// `Last-Modified` as received (send as `If-Modified-Since`).
+    public var lastModified: String?
+
+    /// Creates validators.
+    public init(etag: String?, lastModified: String?) {
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+}
+
+/// A successful response from GitHub, ready to store.
+public struct FetchedResponse: Sendable, Equatable {
+    /// HTTP status (2xx).
+    public var status: Int
+    /// Response headers, lower-case names.
+    public var headers: [String: String]
+    /// Body bytes.
+    public var body: Data
+
+    /// Creates a response.
+    public init(status: Int, headers: [String: String], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+extension CacheStore {
+    /// The entry for `key`, without touching it.
+    public func entry(forKey key: String) throws(GHCacheError) -> CacheEntry? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key])
+                .map(CacheEntry.init(row:))
+        }
+    }
+
+    /// Records that the entry for `key` answered a lookup: bumps `last_access` and a counter.
+    public func recordServed(key: String, counter: String, now: Double) throws(GHCacheError) {
+        try write { db in
+            try db.execute(sql: "UPDATE entries SET last_access = ? WHERE key = ?", arguments: [now, key])
+            try Self.bump(db, [counter: 1])
+        }
+    }
+
+    /// The validators this token fingerprint received for `key`.
+    public func validators(forKey key: String, tokenFingerprint: String) throws(GHCacheError) -> Validators? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT etag, last_modified FROM validators WHERE key = ? AND token_fp = ?",
+                arguments: [key, tokenFingerprint]
+            ).map { Validators(etag: $0["etag"], lastModified: $0["last_modified"]) }
+        }
+    }
+
+    /// Stores a response just fetched from GitHub (status 2xx, GET only), its validators under the
+    /// token fingerprint, releases the fetch lease of `owner`, and adds `counters`, atomically.
+    ///
+    /// Validators other tokens received for the old body are dropped: they describe another body.
+    @discardableResult
+    public func storeFetched(
+        _ response: FetchedResponse, target: RequestTarget, ttl: Int, tokenFingerprint: String, now: Double,
+        leaseOwner: String?, counters: [String: Int]
+    ) throws(GHCacheError) -> CacheEntry {
+        let kept = response.headers.filter { CacheEntry.keptHeaders.contains($0.key) }
+        let key = target.key
+        let cid = ContentID.of(response.body)
+        return try write { db in
+            let seq = try Self.nextSeq(db)
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO entries (\(CacheEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    key, target.method, target.pathAndQuery, target.accept, target.apiVersion, response.status,
+                    CacheEntry.encodeHeaders(kept), response.body, cid, now, now + Double(ttl), now, "local", nil,
+                    seq, response.body.count,
+                ])
+            try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [key])
+            if kept["etag"] != nil || kept["last-modified"] != nil {
+                try db.execute(
+                    sql:
+                        "INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [key, tokenFingerprint, kept["etag"], kept["last-modified"], now])
+            }
+            if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
+            try Self.bump(db, counters)
+            return try Row.fetchOne(
+                db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key]
+            )
+            .map(CacheEntry.init(row:))
+        }.unwrapped(or: GHCacheError("the entry for \(target) vanished while being written", exitStatus: .store))
+    }
+
+    /// After a `304 Not Modified`: restarts the entry's clock (`fetched_at` = now, new TTL), makes it
+    /// a local entry, records the validators under the token fingerprint, releases the lease and
+    /// adds `counters`. Returns the refreshed entry, or `nil` if it was deleted meanwhile.
+    public func refreshValidated(
+        key: String, ttl: Int, tokenFingerprint: String, validators: Validators, now: Double, leaseOwner: String?,
+        counters: [String: Int]
+    ) throws(GHCacheError) -> CacheEntry? {
+        try write { db in
+            let seq = try Self.nextSeq(db)
+            try db.execute(
+                sql: """
+                    UPDATE entries SET fetched_at = ?, expires_at = ?, last_access = ?, origin = 'local',
+                        origin_peer = NULL, seq = ? WHERE key = ?
+                    """, arguments: [now, now + Double(ttl), now, seq, key])
+            guard db.changesCount > 0 else { return nil }
+            if validators.etag != nil || validators.lastModified != nil {
+                try db.execute(
+                    sql: """
+                        INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (key, token_fp) DO UPDATE SET etag = coalesce(excluded.etag, etag),
+                            last_modified = coalesce(excluded.last_modified, last_modified), updated_at = excluded.updated_at
+                        """, arguments: [key, tokenFingerprint, validators.etag, validators.lastModified, now])
+            }
+            if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
+            try Self.bump(db, counters)
+            return try Row.fetchOne(
+                db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key]
+            )
+            .map(CacheEntry.init(row:))
+        }
+    }
+
+    /// The number of entries and their total body size.
+    public func size() throws(GHCacheError) -> (entries: Int, bytes: Int) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM entries")
+            return (row?["n"] ?? 0, row?["bytes"] ?? 0)
+        }
+    }
+}
+
+extension Optional {
+    func unwrapped(or error: GHCacheError) throws(GHCacheError) -> Wrapped {
+        guard let self else { throw error }
+        return self
+    }
+}

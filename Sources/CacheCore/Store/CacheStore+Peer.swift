@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+
+/// What ``CacheStore/upsertFromPeer(_:peer:now:)`` did with an entry.
+public enum PeerUpsertOutcome: Sendable, Equatable {
+    /// A new key was stored.
+    case inserted
+    /// A stored entry was replaced by the peer's newer copy.
+    case updated
+    /// Nothing was stored.
+    case ignored(PeerIgnoreReason)
+}
+
+/// Why an entry from a peer was not stored. The raw value is the counter suffix
+/// (`peer_ignored.<reason>`).
+public enum PeerIgnoreReason: String, Sendable, CaseIterable {
+    /// The stored copy is as new or newer (`fetched_at` not earlier than the peer's).
+    case notNewer = "not_newer"
+    /// The body does not match the CID.
+    case cidMismatch = "cid_mismatch"
+    /// The key is not the hash of method, url, accept and API version.
+    case keyMismatch = "key_mismatch"
+    /// Not a cacheable response (method other than GET, or status outside 200-299).
+    case notCacheable = "not_cacheable"
+    /// `fetched_at` lies more than five minutes in the future, or `expires_at` before `fetched_at`.
+    case badTimes = "bad_times"
+}
+
+/// The heartbeat row the `ghcache-peer` daemon writes and `ghcache-stats` reads.
+public struct PeerStatus: Sendable, Equatable {
+    /// This daemon's peer ID (`12D3KooW...`).
+    public var peerID: String
+    /// Listen multiaddrs.
+    public var addresses: [String]
+    /// Peer IDs of connected peers.
+    public var connectedPeers: [String]
+    /// Last heartbeat, Unix seconds.
+    public var heartbeatAt: Double
+    /// Process ID of the daemon.
+    public var pid: Int
+
+    /// Creates a status.
+    public init(peerID: String, addresses: [String], connectedPeers: [String], heartbeatAt: Double, pid: Int) {
+        self.peerID = peerID
+        self.addresses = addresses
+        self.connectedPeers = connectedPeers
+        self.heartbeatAt = heartbeatAt
+        self.pid = pid
+    }
+
+    /// A daemon whose heartbeat is older than this many seconds is reported as not running.
+    public static let staleAfter: Double = 30
+
+    /// Whether the heartbeat is recent enough to call the daemon running.
+    public func isAlive(now: Double) -> Bool { now - heartbeatAt <= Self.staleAfter }
+}
+
+extension CacheStore {
+    /// Stores an entry received from `peer`, unless the store has one as new or newer (never
+    /// overwrites a newer `fetched_at`). Verifies the key and the CID first. Counts the outcome
+    /// in ``Counter/peerStored`` or ``Counter/peerIgnored(_:)``.
+    @discardableResult
+    public func upsertFromPeer(_ entry: ReplicatedEntry, peer: String, now: Double) throws(GHCacheError)
+        -> PeerUpsertOutcome
+    {
+        let reason = Self.rejection(of: entry, now: now)
+        let kept = entry.headers.filter { CacheEntry.keptHeaders.contains($0.key.lowercased()) }
+        return try write { db in
+            if let reason {
+                try Self.bump(db, [Counter.peerIgnored(reason.rawValue): 1])
+                return .ignored(reason)
+            }
+            let existing = try Row.fetchOne(
+                db, sql: "SELECT fetched_at, cid, last_access FROM entries WHERE key = ?", arguments: [entry.key])
+            if let existing, (existing["fetched_at"] as Double) >= entry.fetchedAt {
+                try Self.bump(db, [Counter.peerIgnored(PeerIgnoreReason.notNewer.rawValue): 1])
+                return .ignored(.notNewer)
+            }
+            let seq = try Self.nextSeq(db)
+            let lastAccess: Double = existing?["last_access"] ?? now
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO entries (\(CacheEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    entry.key, entry.method, entry.url, entry.accept, entry.apiVersion, entry.status,
+                    CacheEntry.encodeHeaders(kept), entry.body, entry.cid, entry.fetchedAt, entry.expiresAt,
+                    lastAccess, "peer", peer, seq, entry.body.count,
+                ])
+            if existing?["cid"] != entry.cid {
+                try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [entry.key])
+            }
+            try Self.bump(db, [Counter.peerStored: 1])
+            return existing == nil ? .inserted : .updated
+        }
+    }
+
+    private static func rejection(of entry: ReplicatedEntry, now: Double) -> PeerIgnoreReason? {
+        guard entry.method == "GET", (200..<300).contains(entry.status) else { return .notCacheable }
+        guard entry.fetchedAt <= now + 300, entry.expiresAt >= entry.fetchedAt, entry.fetchedAt.isFinite,
+            entry.expiresAt.isFinite
+        else { return .badTimes }
+        let key = RequestTarget.key(
+            method: entry.method, url: entry.url, accept: entry.accept, apiVersion: entry.apiVersion)
+        guard key == entry.key else { return .keyMismatch }
+        guard ContentID.matches(entry.cid, body: entry.body) else { return .cidMismatch }
+        return nil
+    }
+
+    /// Entries still fresh at `now` (`expires_at > now`), newest first, at most `limit`: what a
+    /// peer that joins late should receive.
+    public func freshEntries(now: Double, limit: Int = 10000) throws(GHCacheError) -> [CacheEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(CacheEntry.columns) FROM entries WHERE expires_at > ? ORDER BY fetched_at DESC LIMIT ?",
+                arguments: [now, limit]
+            ).map(CacheEntry.init(row:))
+        }
+    }
+
+    /// Local entries (fetched from GitHub on this machine, or revalidated here) written after
+    /// `seq`, in write order, at most `limit`: what a daemon tails to gossip.
+    public func localEntries(afterSeq seq: Int64, limit: Int = 100) throws(GHCacheError) -> [CacheEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(CacheEntry.columns) FROM entries WHERE seq > ? AND origin = 'local' ORDER BY seq LIMIT ?",
+                arguments: [seq, limit]
+            ).map(CacheEntry.init(row:))
+        }
+    }
+
+    /// Writes the daemon's heartbeat row.
+    public func writePeerStatus(_ status: PeerStatus) throws(GHCacheError) {
+        let addresses = Self.jsonArray(status.addresses)
+        let connected = Self.jsonArray(status.connectedPeers)
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO peer_status (id, peer_id, addresses, connected_peers, heartbeat_at, pid)
+                    VALUES (1, ?, ?, ?, ?, ?)
+                    """, arguments: [status.peerID, addresses, connected, status.heartbeatAt, status.pid])
+        }
+    }
+
+    /// Removes the heartbeat row if it belongs to `pid` (a daemon shutting down).
+    public func clearPeerStatus(pid: Int) throws(GHCacheError) {
+        try write { db in try db.execute(sql: "DELETE FROM peer_status WHERE pid = ?", arguments: [pid]) }
+    }
+
+    /// The daemon's last heartbeat row, if any (check ``PeerStatus/isAlive(now:)``).
+    public func peerStatus() throws(GHCacheError) -> PeerStatus? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT peer_id, addresses, connected_peers, heartbeat_at, pid FROM peer_status WHERE id = 1"
+            ).map {
+                PeerStatus(
+                    peerID: $0["peer_id"], addresses: Self.stringArray($0["addresses"]),
+                    connectedPeers: Self.stringArray($0["connected_peers"]), heartbeatAt: $0["heartbeat_at"],
+                    pid: $0["pid"])
+            }
+        }
+    }
+
+    private static func jsonArray(_ items: [String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func stringArray(_ text: String?) -> [String] {
+        guard let data = text?.data(using: .utf8), let array = try? JSONSerialization.jsonObject(with: data) as? [Any]
+        else { return [] }
+        return array.compactMap { $0 as? String }
+    }
+}

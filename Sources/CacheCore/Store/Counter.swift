@@ -1,0 +1,32 @@
+/// Names of the statistics in the `counters` table. Every process adds to the same numbers.
+///
+/// Each `ghcache-get` lookup adds one to exactly one of ``localHits``, ``peerHits``, ``misses``,
+/// ``notModified``, ``staleServed`` or ``failures``; ``apiCalls`` counts requests sent to GitHub.
+public enum Counter {
+    /// Lookups answered by a fresh entry fetched on this machine (or by a concurrent fetch of it).
+    public static let localHits = "local_hits"
+    /// Lookups answered by a fresh entry that arrived from a peer.
+    public static let peerHits = "peer_hits"
+    /// Lookups that needed a full response from GitHub.
+    public static let misses = "misses"
+    /// Lookups answered by a free `304 Not Modified` revalidation.
+    public static let notModified = "not_modified"
+    /// Lookups answered by a stale copy after an error, a rate limit or `--offline`.
+    public static let staleServed = "stale_served"
+    /// Lookups that failed with no usable copy.
+    public static let failures = "failures"
+    /// Requests sent to GitHub (each page, each revalidation).
+    public static let apiCalls = "api_calls"
+    /// Entries a peer sent that were stored (new or newer).
+    public static let peerStored = "peer_stored"
+    /// Entries a peer sent that were not stored, by reason: `peer_ignored.<reason>`.
+    public static func peerIgnored(_ reason: String) -> String { "peer_ignored.\(reason)" }
+    /// Gossip messages published by the daemon.
+    public static let gossipSent = "gossip_sent"
+    /// Gossip messages received by the daemon.
+    public static let gossipReceived = "gossip_received"
+    /// Prefix of the gossip rejections by reason: `gossip_rejected.<reason>`.
+    public static let gossipRejectedPrefix = "gossip_rejected."
+    /// Gossip messages dropped for `reason` (e.g. `undecryptable`, `cid_mismatch`, `expired`).
+    public static func gossipRejected(_ reason: String) -> String { gossipRejectedPrefix + reason }
+}

@@ -1,0 +1,87 @@
+import GRDB
+
+/// The store's schema, as `DatabaseMigrator` migrations. Never edit a shipped migration: add one.
+///
+/// Tables:
+/// - `entries`: one cached response per key (see ``CacheEntry``); `seq` grows on every write so a
+///   daemon can tail local writes; `origin` is `local` or `peer`.
+/// - `validators`: `ETag` / `Last-Modified` per (key, token fingerprint); ETags are bound to a token.
+/// - `counters`: statistics (name → integer), incremented by every process (see ``Counter``).
+/// - `store_meta`: internal integers (`last_seq`).
+/// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
+/// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
+/// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
+/// - `rate_limit`: the last rate-limit headers seen from GitHub.
+enum Schema {
+    /// `PRAGMA application_id` of a ghcache store ("GHCA"); anything else is a foreign file.
+    static let applicationID: Int32 = 1_195_918_145
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(
+                sql: """
+                    CREATE TABLE entries (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        method TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        accept TEXT NOT NULL,
+                        api_version TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        cid TEXT NOT NULL,
+                        fetched_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        last_access REAL NOT NULL,
+                        origin TEXT NOT NULL CHECK (origin IN ('local', 'peer')),
+                        origin_peer TEXT,
+                        seq INTEGER NOT NULL,
+                        size INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX entries_by_seq ON entries(seq);
+                    CREATE INDEX entries_by_last_access ON entries(last_access);
+                    CREATE INDEX entries_by_expiry ON entries(expires_at);
+                    CREATE TABLE validators (
+                        key TEXT NOT NULL,
+                        token_fp TEXT NOT NULL,
+                        etag TEXT,
+                        last_modified TEXT,
+                        updated_at REAL NOT NULL,
+                        PRIMARY KEY (key, token_fp)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE store_meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO store_meta (name, value) VALUES ('last_seq', 0);
+                    CREATE TABLE peer_status (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        peer_id TEXT NOT NULL,
+                        addresses TEXT NOT NULL,
+                        connected_peers TEXT NOT NULL,
+                        heartbeat_at REAL NOT NULL,
+                        pid INTEGER NOT NULL
+                    );
+                    CREATE TABLE fetch_locks (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        owner TEXT NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE backoff (
+                        scope TEXT PRIMARY KEY NOT NULL,
+                        not_before REAL NOT NULL,
+                        reason TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE rate_limit (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        remaining INTEGER NOT NULL,
+                        limit_total INTEGER,
+                        reset_at REAL,
+                        resource TEXT,
+                        observed_at REAL NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

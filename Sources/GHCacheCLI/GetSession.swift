@@ -1,0 +1,87 @@
+import CacheCore
+import Foundation
+
+/// One `ghcache-get` run: configuration, store, cache client, output.
+struct GetSession {
+    let client: CacheClient
+    let options: LookupOptions
+    let verbose: Bool
+
+    /// Opens the store (printing any notice, e.g. a quarantined file) and prepares a client.
+    /// The HTTP client is created only if GitHub must be asked.
+    init(_ getOptions: GetOptions) throws(GHCacheError) {
+        let configuration = try getOptions.configuration()
+        let store = try CacheStore.open(directory: configuration.cacheDir)
+        for notice in store.notices { Output.warn(notice) }
+        let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
+        let tokens = TokenProvider(configuration: configuration) { Output.stderr("note: \($0)") }
+        client = CacheClient(configuration: configuration, store: store, transport: transport, tokens: tokens)
+        options = getOptions.lookupOptions(configuration)
+        verbose = getOptions.verbose
+    }
+
+    /// A request target for `path` under the configured API.
+    func target(
+        _ path: String, fields: [(name: String, value: String)] = [], accept: String? = nil, apiVersion: String? = nil
+    )
+        throws(GHCacheError) -> RequestTarget
+    {
+        try RequestTarget(
+            path, fields: fields, accept: accept ?? RequestTarget.defaultAccept,
+            apiVersion: apiVersion ?? RequestTarget.defaultAPIVersion, apiBase: client.configuration.apiURL)
+    }
+
+    /// Fetches `target` (all pages with `paginate`) and returns the body to print.
+    func body(_ target: RequestTarget, paginate: Bool) async throws(GHCacheError) -> Data {
+        return try await run { () async throws(GHCacheError) -> Data in
+            guard paginate else { return try await single(target).body }
+            let pages = try await client.getAllPages(target, options: options) { report($0) }
+            return try PageMerger.merge(pages.map(\.body))
+        }
+    }
+
+    /// Fetches one page, reporting it.
+    func single(_ target: RequestTarget) async throws(GHCacheError) -> LookupResult {
+        let answer = try await client.get(target, options: options)
+        report(answer)
+        return answer
+    }
+
+    /// Runs `work`, then shuts the HTTP client down (also on failure).
+    func run<T>(_ work: () async throws(GHCacheError) -> T) async throws(GHCacheError) -> T {
+        let result: Result<T, GHCacheError>
+        do {
+            result = .success(try await work())
+        } catch {
+            result = .failure(error)
+        }
+        await client.shutdown()
+        return try result.get()
+    }
+
+    private func report(_ answer: LookupResult) {
+        if let warning = answer.warning { Output.warn(warning) }
+        guard verbose else { return }
+        var line = "\(answer.servedFrom.label) \(answer.target) (age \(Self.seconds(answer.age)), ttl \(answer.ttl) s)"
+        if let live = answer.rateLimit {
+            line += "; rate limit \(Self.describe(live))"
+        } else if let last = try? client.store.lastRateLimit() {
+            line +=
+                "; rate limit \(Self.describe(last)) (last seen \(Self.seconds(Date().timeIntervalSince1970 - last.observedAt)) ago)"
+        }
+        Output.stderr(line)
+    }
+
+    private static func describe(_ limit: RateLimitSnapshot) -> String {
+        let total = limit.limit.map { "/\($0)" } ?? ""
+        let reset = limit.reset.map { ", resets \(Self.time($0))" } ?? ""
+        return "\(limit.remaining)\(total) remaining\(reset)"
+    }
+
+    private static func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
+
+    private static func time(_ unix: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: unix))
+    }
+}

@@ -1,0 +1,26 @@
+import CacheCore
+import Foundation
+
+/// Writes data to stdout and messages to stderr. Stdout carries only data.
+enum Output {
+    /// Writes a body to stdout, adding a final newline when it has none.
+    static func body(_ data: Data) {
+        FileHandle.standardOutput.write(data)
+        if data.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    }
+
+    /// Writes a line of text to stdout.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// `ghcache: warning: ...` on stderr.
+    static func warn(_ message: String) {
+        stderr("warning: \(message)")
+    }
+
+    /// Writes `ghcache: <text>` to stderr.
+    static func stderr(_ text: String) {
+        FileHandle.standardError.write(Data("ghcache: \(text)\n".utf8))
+    }
+}

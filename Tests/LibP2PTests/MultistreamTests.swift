@@ -2,7 +2,7 @@ import Testing
 
 @testable import LibP2P
 
-@Suite("multistream-select")
+@Suite("multistream-select", .timeLimit(.minutes(1)))
 struct MultistreamTests {
     @Test("messages encode as in the vectors")
     func vectors() throws {
@@ -14,8 +14,8 @@ struct MultistreamTests {
 
     @Test("dialer falls back after na; listener echoes the supported protocol")
     func negotiateWithFallback() async throws {
-        let toListener = Pipe()
-        let toDialer = Pipe()
+        let toListener = BytePipe()
+        let toDialer = BytePipe()
         let chosen = try await withTimeout(5) {
             async let listener: String = {
                 var reader = toListener.reader
@@ -32,8 +32,8 @@ struct MultistreamTests {
 
     @Test("dialer reports when nothing is supported")
     func unsupported() async throws {
-        let toListener = Pipe()
-        let toDialer = Pipe()
+        let toListener = BytePipe()
+        let toDialer = BytePipe()
         let listenerTask = Task {
             var reader = toListener.reader
             return try? await Multistream.listen(
@@ -60,7 +60,7 @@ struct MultistreamTests {
             Multistream.encode("/multistream/2.0.0"),
         ]
         for bytes in cases {
-            let pipe = Pipe()
+            let pipe = BytePipe()
             pipe.continuation.yield(bytes)
             pipe.continuation.finish()
             var reader = pipe.reader

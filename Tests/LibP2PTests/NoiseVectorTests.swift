@@ -3,7 +3,7 @@ import Testing
 
 @testable import LibP2P
 
-@Suite("Noise XX")
+@Suite("Noise XX", .timeLimit(.minutes(1)))
 struct NoiseVectorTests {
     typealias Key = Curve25519.KeyAgreement.PrivateKey
 

@@ -54,7 +54,7 @@ struct PipeSource: ByteChunkSource {
 }
 
 /// An in-memory unidirectional pipe.
-struct Pipe {
+struct BytePipe {
     let stream: AsyncStream<[UInt8]>
     let continuation: AsyncStream<[UInt8]>.Continuation
 

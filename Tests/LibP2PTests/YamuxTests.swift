@@ -7,13 +7,13 @@ private struct YamuxPair {
     let client: YamuxSession
     let server: YamuxSession
     let accepted: AsyncStream<YamuxStream>
-    let toServer: Pipe
-    let toClient: Pipe
+    let toServer: BytePipe
+    let toClient: BytePipe
     let tasks: [Task<Void, Never>]
 
     init(configuration: YamuxSession.Configuration = .init()) {
-        let toServer = Pipe()
-        let toClient = Pipe()
+        let toServer = BytePipe()
+        let toClient = BytePipe()
         let (accepted, acceptedContinuation) = AsyncStream.makeStream(of: YamuxStream.self)
         let client = YamuxSession(isClient: true, configuration: configuration) { toServer.continuation.yield($0) }
         let server = YamuxSession(isClient: false, configuration: configuration) { toClient.continuation.yield($0) }
@@ -42,7 +42,7 @@ private struct YamuxPair {
     }
 }
 
-@Suite("yamux")
+@Suite("yamux", .timeLimit(.minutes(1)))
 struct YamuxTests {
     @Test("headers encode as in the vectors")
     func headerVectors() throws {
@@ -147,7 +147,7 @@ struct YamuxTests {
 
     @Test("PING SYN is answered with PING ACK; GO_AWAY ends the session")
     func pingAndGoAway() async throws {
-        let toSession = Pipe()
+        let toSession = BytePipe()
         let (out, outContinuation) = AsyncStream.makeStream(of: [UInt8].self)
         let session = YamuxSession(isClient: true) { outContinuation.yield($0) }
         try await withTimeout(10) {
@@ -179,7 +179,7 @@ struct YamuxTests {
                 input = valid
                 for _ in 0..<3 { input[Int(rng.next() % UInt64(input.count))] = UInt8(truncatingIfNeeded: rng.next()) }
             }
-            let pipe = Pipe()
+            let pipe = BytePipe()
             let session = YamuxSession(isClient: true) { _ in }
             pipe.continuation.yield(input)
             pipe.continuation.finish()

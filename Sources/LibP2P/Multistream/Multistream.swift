@@ -17,7 +17,7 @@ enum Multistream {
     /// Encodes one multistream message.
     static func encode(_ message: String) -> [UInt8] {
         var out: [UInt8] = []
-        ProtobufWriter.appendVarint(UInt64(message.utf8.count + 1), to: &out)
+        Varint.encode(UInt64(message.utf8.count + 1), into: &out)
         out.append(contentsOf: message.utf8)
         out.append(0x0a)
         return out

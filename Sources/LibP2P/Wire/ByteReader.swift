@@ -73,16 +73,10 @@ struct ByteReader<Source: ByteChunkSource> {
     /// Reads an unsigned varint of at most `maxBytes` bytes.
     /// - Throws: `WireError` if it is longer, `UnexpectedEOF` if the stream ends first.
     mutating func readUVarint(maxBytes: Int = 10) async throws -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        for _ in 0..<min(maxBytes, 10) {
-            let byte = try await readExactly(1)[0]
-            if shift == 63 && byte > 1 { throw WireError("varint overflows 64 bits") }
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
+        var varint = VarintAccumulator(maxBytes: maxBytes)
+        while true {
+            if let value = try varint.add(try await readExactly(1)[0]) { return value }
         }
-        throw WireError("varint longer than \(maxBytes) bytes")
     }
 
     /// Reads a uvarint length prefix (at most `maxSize`) and then that many bytes.
@@ -103,5 +97,29 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Creates an error with the given explanation.
     public init(_ description: String) {
         self.description = description
+    }
+}
+
+/// Decodes a uvarint one byte at a time, for readers that pull bytes from a stream.
+struct VarintAccumulator {
+    let maxBytes: Int
+    private var value: UInt64 = 0
+    private var count = 0
+
+    init(maxBytes: Int = Varint.maxLength) {
+        self.maxBytes = min(maxBytes, Varint.maxLength)
+    }
+
+    /// Whether no byte was added yet.
+    var isEmpty: Bool { count == 0 }
+
+    /// Adds the next byte; returns the value once the last byte arrived.
+    /// - Throws: `WireError` if the varint is longer than `maxBytes` or overflows 64 bits.
+    mutating func add(_ byte: UInt8) throws(WireError) -> UInt64? {
+        guard count < maxBytes else { throw WireError("varint longer than \(maxBytes) bytes") }
+        guard count < 9 || byte <= 1 else { throw WireError("varint overflows 64 bits") }
+        value |= UInt64(byte & 0x7f) << (7 * UInt64(count))
+        count += 1
+        return byte & 0x80 == 0 ? value : nil
     }
 }

@@ -4,7 +4,7 @@ public enum Wire {
     public static func lengthPrefixed(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 5)
-        ProtobufWriter.appendVarint(UInt64(bytes.count), to: &out)
+        Varint.encode(UInt64(bytes.count), into: &out)
         out.append(contentsOf: bytes)
         return out
     }

@@ -38,7 +38,7 @@ public struct ProtobufWriter: Sendable {
     /// Appends a varint field (uint64, bool, enum).
     public mutating func writeVarint(field: Int, _ value: UInt64) {
         writeKey(field: field, wireType: .varint)
-        Self.appendVarint(value, to: &bytes)
+        Varint.encode(value, into: &bytes)
     }
 
     /// Appends a bool field as varint 0 or 1.
@@ -49,7 +49,7 @@ public struct ProtobufWriter: Sendable {
     /// Appends a length-delimited bytes field (also used for embedded messages).
     public mutating func writeBytes(field: Int, _ value: [UInt8]) {
         writeKey(field: field, wireType: .lengthDelimited)
-        Self.appendVarint(UInt64(value.count), to: &bytes)
+        Varint.encode(UInt64(value.count), into: &bytes)
         bytes.append(contentsOf: value)
     }
 
@@ -64,18 +64,9 @@ public struct ProtobufWriter: Sendable {
     }
 
     private mutating func writeKey(field: Int, wireType: ProtobufWireType) {
-        Self.appendVarint(UInt64(field) << 3 | UInt64(wireType.rawValue), to: &bytes)
+        Varint.encode(UInt64(field) << 3 | UInt64(wireType.rawValue), into: &bytes)
     }
 
-    /// Appends the minimal protobuf varint encoding of `value` to `out`.
-    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
-    }
 }
 
 /// One field read from a protobuf message.
@@ -164,16 +155,10 @@ public struct ProtobufReader: Sendable {
     }
 
     private mutating func readVarint() throws(ProtobufError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count else { throw ProtobufError("truncated varint") }
-            let byte = bytes[offset]
-            offset += 1
-            if shift == 63 && byte > 1 { throw ProtobufError("varint overflows 64 bits") }
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
+        let decoded: (value: UInt64, length: Int)?
+        do { decoded = try Varint.decode(bytes[offset...]) } catch { throw ProtobufError(error.description) }
+        guard let decoded else { throw ProtobufError("truncated varint") }
+        offset += decoded.length
+        return decoded.value
     }
 }

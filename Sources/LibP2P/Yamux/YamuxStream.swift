@@ -118,20 +118,16 @@ final class YamuxStream: Sendable {
     /// Reads a uvarint length (at most `maxSize`) and then that many bytes; `nil` if the peer
     /// half-closed before the first byte of the length.
     func readLengthPrefixed(maxSize: Int) async throws -> [UInt8]? {
-        var length: UInt64 = 0
-        var shift: UInt64 = 0
-        var count = 0
-        while true {
+        var varint = VarintAccumulator()
+        var decoded: UInt64?
+        while decoded == nil {
             guard let byte = try await read(maxCount: 1)?.first else {
-                if count == 0 { return nil }
+                if varint.isEmpty { return nil }
                 throw UnexpectedEOF()
             }
-            count += 1
-            guard count <= 10, shift < 63 || byte <= 1 else { throw WireError("length prefix overflows") }
-            length |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
+            decoded = try varint.add(byte)
         }
+        let length = decoded ?? 0
         guard length <= UInt64(maxSize) else {
             throw WireError("message of \(length) bytes exceeds the limit of \(maxSize)")
         }

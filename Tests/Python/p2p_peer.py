@@ -163,6 +163,11 @@ async def do_echo(host, peer: ID, protocol: str, size: int) -> None:  # type: ig
     emit(event="echo", peer=peer.to_base58(), sent=size, received=len(received), match=received == payload)
 
 
+def pattern_bytes(size: int) -> bytes:
+    """The deterministic payload of --publish-size: byte i is (i * 7 + 3) mod 256."""
+    return bytes((i * 7 + 3) & 0xFF for i in range(size))
+
+
 async def run(args: argparse.Namespace) -> int:
     keys = ed25519_key_pair(bytes.fromhex(args.seed_hex)) if args.seed_hex else ed25519_key_pair()
     host = new_host(
@@ -248,13 +253,15 @@ async def run(args: argparse.Namespace) -> int:
                             await step()
                         except Exception as exc:
                             emit(event="error", action=name, error=repr(exc))
-                if pubsub is not None and args.publish:
+                if pubsub is not None and (args.publish or args.publish_size):
                     await trio.sleep(args.delay)
-                    for i, value in enumerate(args.publish):
+                    payloads = [value.encode() for value in args.publish]
+                    payloads += [pattern_bytes(size) for size in args.publish_size]
+                    for i, payload in enumerate(payloads):
                         if i:
                             await trio.sleep(args.interval)
-                        await pubsub.publish(args.topic, value.encode())
-                        note(f"published {len(value)} bytes")
+                        await pubsub.publish(args.topic, payload)
+                        note(f"published {len(payload)} bytes")
                     await trio.sleep(0.5)
                 actions_done.set()
 
@@ -292,6 +299,8 @@ def main() -> None:
                    help="gossipsub protocol ids in preference order")
     p.add_argument("--heartbeat", type=int, default=1, help="gossipsub heartbeat seconds")
     p.add_argument("--publish", action="append", default=[], help="publish this value (repeatable)")
+    p.add_argument("--publish-size", type=int, action="append", default=[], metavar="BYTES",
+                   help="after the --publish values, publish BYTES bytes of pattern (i*7+3)&0xff (repeatable)")
     p.add_argument("--delay", type=float, default=1.0, help="seconds before the first --publish")
     p.add_argument("--interval", type=float, default=0.3, help="seconds between --publish values")
     p.add_argument("--expect", type=int, default=0, help="exit 0 after N messages were received")

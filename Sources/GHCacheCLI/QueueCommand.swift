@@ -41,7 +41,8 @@ struct QueueCommand: AsyncParsableCommand {
             return counts
         }
         let object: [String: Any] = ["repos": counts, "total": counts.values.reduce(0, +)]
-        Output.body(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        Output.body(
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     private static func queuedCount(_ body: Data, repository: String) throws(GHCacheError) -> Int {

@@ -1,0 +1,93 @@
+import ArgumentParser
+import CacheCore
+import Foundation
+
+/// `ghcache-stats`: cache and peer statistics.
+public struct StatsCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ghcache-stats",
+        abstract: "Print cache and peer statistics of the local store.",
+        discussion: """
+            Counters live in the store, so they add up every ghcache process on this machine. Each \
+            lookup counts once as a local hit, peer hit, miss, not_modified (free 304), stale_served \
+            or failure; hit_rate = (local_hits + peer_hits) / lookups; api_calls_saved = local_hits + \
+            peer_hits. Peer fields come from the ghcache-peer heartbeat ("no daemon" when it is \
+            missing or older than 30 s). Never writes to the store.
+
+            JSON KEYS (--json)
+              local_hits, peer_hits, misses, hit_rate, api_calls_saved, cache_size, p2p_enabled, \
+            daemon_running, connected_peers, peer_id, not_modified, stale_served, failures, api_calls, \
+            rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
+            gossip {sent, received, rejected {reason: n}}
+
+            EXAMPLES
+              $ ghcache-stats
+              $ ghcache-stats --json | jq .hit_rate
+
+            \(CommandEntry.exitStatusHelp)
+            """,
+        version: GHCacheVersion.current)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    public init() {}
+
+    public func run() async throws {
+        let configuration = try global.loadConfiguration()
+        let now = Date().timeIntervalSince1970
+        let stats: CacheStats
+        if FileManager.default.fileExists(atPath: configuration.storePath) {
+            let store = try CacheStore.open(directory: configuration.cacheDir, mode: .readOnly)
+            stats = try CacheStats(store: store, p2pEnabled: configuration.enableP2P, now: now)
+        } else {
+            stats = CacheStats(p2pEnabled: configuration.enableP2P)
+        }
+        if json {
+            Output.body(stats.json())
+        } else {
+            Output.line(Self.table(stats, storePath: configuration.storePath))
+        }
+    }
+
+    static func table(_ stats: CacheStats, storePath: String) -> String {
+        let rateLimit =
+            stats.rateLimit.map { limit in
+                let total = limit.limit.map { "/\($0)" } ?? ""
+                let reset = limit.reset.map {
+                    ", resets \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)))"
+                }
+                return "\(limit.remaining)\(total) remaining\(reset ?? "")"
+            } ?? "not seen yet"
+        let rejected =
+            stats.gossipRejected.isEmpty
+            ? "0"
+            : stats.gossipRejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let daemon =
+            stats.daemonRunning
+            ? "running, peer \(stats.peerID ?? "?"), \(stats.connectedPeers) connected" : "no daemon"
+        let rows: [(String, String)] = [
+            ("store", storePath),
+            ("entries", "\(stats.cacheSize)"),
+            ("store bytes", "\(stats.storeBytes)"),
+            ("local hits", "\(stats.localHits)"),
+            ("peer hits", "\(stats.peerHits)"),
+            ("misses", "\(stats.misses)"),
+            ("not modified (304)", "\(stats.notModified)"),
+            ("stale served", "\(stats.staleServed)"),
+            ("failures", "\(stats.failures)"),
+            ("hit rate", String(format: "%.1f%%", stats.hitRate * 100)),
+            ("api calls", "\(stats.apiCalls)"),
+            ("api calls saved", "\(stats.apiCallsSaved)"),
+            ("rate limit", rateLimit),
+            ("p2p", stats.p2pEnabled ? "enabled" : "disabled (CACHE_ENABLE_P2P=false)"),
+            ("daemon", daemon),
+            ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+            separator: "\n")
+    }
+}

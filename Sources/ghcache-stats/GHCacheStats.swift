@@ -1,0 +1,8 @@
+import GHCacheCLI
+
+@main
+struct GHCacheStats {
+    static func main() async {
+        await CommandEntry.main(StatsCommand.self)
+    }
+}

@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 
 /// The versioned, compressed encoding of one ``ReplicatedEntry`` (the plaintext of a Fernet token).
@@ -21,10 +22,14 @@ public enum Envelope {
     /// The longest lifetime (`expires_at - fetched_at`) that is believable.
     static let maxLifetimeMilliseconds: Int64 = 30 * 24 * 3600 * 1000
 
-    /// Encodes an entry. Throws only when the metadata alone exceeds ``maxMetadataBytes`` or the whole envelope
-    /// ``maxDecompressedBytes`` (such an entry cannot be replicated).
+    /// Encodes an entry. Throws when it has no ``ReplicatedEntry/originPeer`` (`malformed`), or when the metadata
+    /// alone exceeds ``maxMetadataBytes`` or the whole envelope ``maxDecompressedBytes`` (such an entry cannot be
+    /// replicated).
     public static func encode(_ entry: ReplicatedEntry) throws(Rejection) -> [UInt8] {
-        let metadata = Metadata(entry)
+        guard let originPeer = entry.originPeer, !originPeer.isEmpty else {
+            throw Rejection(.malformed, "entry has no origin peer")
+        }
+        let metadata = Metadata(entry, originPeer: originPeer)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let json = try? encoder.encode(metadata) else { throw Rejection(.malformed, "metadata not encodable") }
@@ -117,18 +122,18 @@ private struct Metadata: Codable {
         case originPeer = "origin_peer"
     }
 
-    init(_ entry: ReplicatedEntry) {
+    init(_ entry: ReplicatedEntry, originPeer: String) {
         key = entry.key
         method = entry.method
         url = entry.url
         accept = entry.accept
-        apiVersion = entry.apiVersion
+        apiVersion = entry.apiVersion.isEmpty ? nil : entry.apiVersion
         status = entry.status
         headers = entry.headers
         cid = entry.cid
         fetchedAtMs = entry.fetchedAtMilliseconds
         expiresAtMs = entry.expiresAtMilliseconds
-        originPeer = entry.originPeer
+        self.originPeer = originPeer
     }
 
     /// Writes `api_version` as `null` when absent, so every key is always present.
@@ -162,7 +167,7 @@ private struct Metadata: Codable {
         if let apiVersion, apiVersion.utf8.count > 64 { throw Rejection(.malformed, "api_version too long") }
         guard !originPeer.isEmpty else { throw Rejection(.malformed, "empty origin_peer") }
         for (name, value) in headers {
-            guard ReplicatedEntry.replicatedHeaders.contains(name) else { continue }  // ignored, documented
+            guard CacheEntry.keptHeaders.contains(name) else { continue }  // ignored, documented
             guard value.utf8.count <= limit, !value.contains(where: \.isNewline) else {
                 throw Rejection(.malformed, "header \(name) value is invalid")
             }

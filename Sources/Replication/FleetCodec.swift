@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 
 /// Turns entries into gossip message data and back for one fleet: Fernet over the ``Envelope``.

@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 
 @testable import Replication
@@ -16,7 +17,8 @@ enum Fixtures {
                 "Content-Type": "application/json; charset=utf-8", "ETag": #"W/"abc""#,
                 "Link": #"<https://api.github.com/x?page=2>; rel="next""#, "X-RateLimit-Remaining": "42",
             ],
-            body: Data(body.utf8), fetchedAt: now - 1, expiresAt: now + 119,
+            body: Data(body.utf8), fetchedAtMilliseconds: ReplicatedEntry.milliseconds(now - 1),
+            expiresAtMilliseconds: ReplicatedEntry.milliseconds(now + 119),
             originPeer: "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA")
     }
 
@@ -24,9 +26,10 @@ enum Fixtures {
     static func metadata(_ entry: ReplicatedEntry) -> [String: Any] {
         [
             "key": entry.key, "method": entry.method, "url": entry.url, "accept": entry.accept,
-            "api_version": entry.apiVersion ?? NSNull(), "status": entry.status, "headers": entry.headers,
+            "api_version": entry.apiVersion.isEmpty ? NSNull() : entry.apiVersion, "status": entry.status,
+            "headers": entry.headers,
             "cid": entry.cid, "fetched_at_ms": entry.fetchedAtMilliseconds,
-            "expires_at_ms": entry.expiresAtMilliseconds, "origin_peer": entry.originPeer,
+            "expires_at_ms": entry.expiresAtMilliseconds, "origin_peer": entry.originPeer ?? "",
         ]
     }
 

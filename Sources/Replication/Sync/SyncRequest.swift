@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 
 /// The requester's side of a join-time sync: what it already holds (docs/PROTOCOL.md §6).

@@ -45,7 +45,7 @@ final class SyncService: Sendable {
             return 0
         }
         var stored = 0
-        var rejected: [String: Int] = [:]
+        var counters: [String: Int] = [:]
         do {
             let now = Date()
             let have = try store.freshEntries(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries).map {
@@ -61,7 +61,7 @@ final class SyncService: Sendable {
                     switch intake.take(entry, from: peer.description) {
                     case .stored: stored += 1
                     case .rejected(let rejection):
-                        rejected[Counter.gossipRejected(rejection.reason.rawValue), default: 0] += 1
+                        counters[Counter.gossipRejected(rejection.reason.rawValue), default: 0] += 1
                     case .duplicate, .storeFailed: break
                     }
                 }
@@ -70,9 +70,9 @@ final class SyncService: Sendable {
             stream.reset()
             logger.info("join-time sync with \(peer) ended early: \(error)", metadata: metadata)
         }
-        rejected[SyncCounter.sessions] = 1
-        rejected[SyncCounter.entriesReceived] = stored
-        intake.count(rejected.filter { $0.value > 0 })
+        counters[Counter.syncSessions] = 1
+        counters[Counter.syncEntriesReceived] = stored
+        intake.count(counters.filter { $0.value > 0 })
         logger.info("join-time sync received \(stored) entries", metadata: metadata)
         return stored
     }
@@ -133,11 +133,11 @@ final class SyncService: Sendable {
                 watchdog.progress()
                 return try await respond(to: request, on: stream, watchdog: watchdog)
             }
-            intake.count([SyncCounter.entriesSent: sent])
+            intake.count([Counter.syncEntriesSent: sent])
             logger.info("join-time sync sent \(sent) entries", metadata: ["ghcache.peer": "\(peer)"])
         } catch let rejection as Rejection {
             stream.reset()
-            intake.count([SyncCounter.rejected(rejection.reason): 1])
+            intake.count([Counter.syncRejectedPrefix + rejection.reason.rawValue: 1])
             logger.info("refused a sync request: \(rejection)", metadata: ["ghcache.peer": "\(peer)"])
         } catch {
             stream.reset()

@@ -71,6 +71,7 @@ let package = Package(
                 "CacheCore", "Replication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -102,7 +103,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P"], resources: [.copy("Resources")]),
-        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P", "GitHubStandIn"]),
         .testTarget(
             name: "GitHubStandInTests",
             dependencies: ["GitHubStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client")]

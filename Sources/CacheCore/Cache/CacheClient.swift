@@ -38,7 +38,7 @@ public final class CacheClient: Sendable {
                 key: key, counter: entry.origin == .peer ? Counter.peerHits : Counter.localHits, now: now)
             return result(entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now)
         }
-        let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options)
+        let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
         if options.offline {
             return try serveStale(context, because: "--offline", failing: .unavailable)
         }
@@ -51,10 +51,15 @@ public final class CacheClient: Sendable {
         let leaseDuration = configuration.connectTimeout + 2 * configuration.timeout + 5
         var holdsLease = try store.acquireFetchLease(key: key, owner: owner, now: now, duration: leaseDuration)
         if !holdsLease {
-            if let joined = try await waitForConcurrentFetch(context, owner: owner, deadline: now + leaseDuration) {
+            if let joined = try await waitForConcurrentFetch(context, deadline: now + leaseDuration) {
                 return joined
             }
             holdsLease = try store.acquireFetchLease(key: key, owner: owner, now: clock(), duration: leaseDuration)
+        }
+        // Another process may have written the row between our look-up and taking the lease.
+        if holdsLease, let written = try joinWrittenRow(context) {
+            try store.releaseFetchLease(key: key, owner: owner)
+            return written
         }
         return try await fetch(context, token: token, fingerprint: fingerprint, leaseOwner: holdsLease ? owner : nil)
     }
@@ -72,27 +77,33 @@ public final class CacheClient: Sendable {
         let ttl: Int
         let entry: CacheEntry?
         let options: LookupOptions
+        let startedAt: Double
     }
 
-    /// Waits, bounded, for the process holding the lease to write the row. Returns the fresh row
-    /// as a hit; `nil` when the holder gave up (lease released or expired) or time ran out, and
-    /// this process should fetch itself. Takes the lease over when it becomes free.
-    private func waitForConcurrentFetch(_ context: Attempt, owner: String, deadline: Double) async throws(GHCacheError)
+    /// Waits, bounded, for the process holding the lease to write the row. Returns the row as a
+    /// hit; `nil` when the holder gave up (lease released or expired) or time ran out, and this
+    /// process should fetch itself.
+    private func waitForConcurrentFetch(_ context: Attempt, deadline: Double) async throws(GHCacheError)
         -> LookupResult?
     {
-        let before = context.entry?.fetchedAt ?? -Double.infinity
         while clock() < deadline {
             try? await Task.sleep(for: Self.pollInterval)
-            let now = clock()
-            if let fetchedAt = try store.fetchedAt(key: context.key), fetchedAt > before,
-                let entry = try store.entry(forKey: context.key)
-            {
-                try store.recordServed(key: context.key, counter: Counter.localHits, now: now)
-                return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
-            }
-            if try !store.isFetchLeaseHeld(key: context.key, now: now) { return nil }
+            if let written = try joinWrittenRow(context) { return written }
+            if try !store.isFetchLeaseHeld(key: context.key, now: clock()) { return nil }
         }
         return nil
+    }
+
+    /// The row another process wrote since this lookup started (a newer `fetched_at` than the
+    /// copy this lookup saw; with `--no-cache`, one fetched after the lookup started), as a hit.
+    private func joinWrittenRow(_ context: Attempt) throws(GHCacheError) -> LookupResult? {
+        let threshold = context.options.noCache ? context.startedAt : (context.entry?.fetchedAt ?? -Double.infinity)
+        guard let fetchedAt = try store.fetchedAt(key: context.key), fetchedAt > threshold,
+            let entry = try store.entry(forKey: context.key)
+        else { return nil }
+        let now = clock()
+        try store.recordServed(key: context.key, counter: Counter.localHits, now: now)
+        return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
     }
 
     private func fetch(_ context: Attempt, token: String?, fingerprint: String, leaseOwner: String?)

@@ -1,0 +1,133 @@
+import Foundation
+import GitHubStandIn
+import Testing
+
+/// What a finished process left behind.
+struct ProcessResult: Sendable {
+    let status: Int32
+    let stdout: Data
+    let stderr: String
+
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    /// Stdout parsed as JSON (stdout must carry only the body).
+    var json: Any? { try? JSONSerialization.jsonObject(with: stdout) }
+}
+
+/// The built ghcache binaries: the directory of the running test bundle (`.build/<triple>/debug`),
+/// or `GHCACHE_BIN_DIR`.
+enum Binaries {
+    static let directory: String = {
+        if let override = ProcessInfo.processInfo.environment["GHCACHE_BIN_DIR"] { return override }
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // On Linux the runner is `<bin>/ghcachePackageTests.xctest`; on macOS a bundle inside <bin>.
+        while !directory.path.hasSuffix("/debug") && !directory.path.hasSuffix("/release") && directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.path
+    }()
+
+    /// The path of a binary; the test fails with a message when it was not built.
+    static func path(_ name: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent(name)
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path),
+            "\(path) is missing: run `swift build --build-tests` first (or set GHCACHE_BIN_DIR)")
+        return path
+    }
+}
+
+/// A cache directory and a running in-process stand-in for one test; stops the server at the end.
+struct Environment: Sendable {
+    let server: StandInServer
+    let root: String
+
+    var cacheDir: String { (root as NSString).appendingPathComponent("cache") }
+    var baseURL: String { server.baseURL.absoluteString }
+
+    static func with(
+        _ configuration: StandInConfiguration = StandInConfiguration(), _ body: (Environment) async throws -> Void
+    )
+        async throws
+    {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ghcache-it-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let server = try await StandInServer.start(configuration)
+        let environment = Environment(server: server, root: root)
+        do {
+            try await body(environment)
+        } catch {
+            await server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+            throw error
+        }
+        await server.shutdown()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// The environment of a child process: only what ghcache reads, never the developer's token.
+    func variables(_ extra: [String: String] = [:]) -> [String: String] {
+        [
+            "PATH": "/usr/bin:/bin", "HOME": root, "CACHE_DIR": cacheDir, "GITHUB_API_URL": baseURL,
+            "GITHUB_TOKEN": "integration-token",
+        ].merging(extra) { $1 }
+    }
+
+    /// Starts a binary with output to files; returns the process and a reader for its result.
+    func start(_ binary: String, _ arguments: [String], env: [String: String] = [:]) throws -> RunningProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Binaries.path(binary))
+        process.arguments = arguments
+        process.environment = variables(env)
+        let id = UUID().uuidString
+        let out = (root as NSString).appendingPathComponent("\(id).out")
+        let err = (root as NSString).appendingPathComponent("\(id).err")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return RunningProcess(process: process, stdoutPath: out, stderrPath: err)
+    }
+
+    /// Runs a binary to completion (killed after `timeout` seconds).
+    func run(_ binary: String, _ arguments: [String], env: [String: String] = [:], timeout: Double = 30) async throws
+        -> ProcessResult
+    {
+        try await start(binary, arguments, env: env).wait(timeout: timeout)
+    }
+
+    /// `ghcache-get ARGS`.
+    func get(_ arguments: String..., env: [String: String] = [:]) async throws -> ProcessResult {
+        try await run("ghcache-get", arguments, env: env)
+    }
+}
+
+/// A child process whose output goes to files.
+struct RunningProcess: @unchecked Sendable {
+    let process: Process
+    let stdoutPath: String
+    let stderrPath: String
+
+    /// Waits for the exit (SIGKILL after `timeout` seconds, and the test fails).
+    func wait(timeout: Double = 30) async throws -> ProcessResult {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                Issue.record("\(process.executableURL?.lastPathComponent ?? "?") did not finish within \(timeout) s")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: FileManager.default.contents(atPath: stdoutPath) ?? Data(),
+            stderr: String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self))
+    }
+}

@@ -13,6 +13,7 @@ struct GetSession {
         let configuration = try getOptions.configuration()
         let store = try CacheStore.open(directory: configuration.cacheDir)
         for notice in store.notices { Output.warn(notice) }
+        OpenUntilExit.keep(store)
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
         let tokens = TokenProvider(configuration: configuration) { Output.stderr("note: \($0)") }
         client = CacheClient(configuration: configuration, store: store, transport: transport, tokens: tokens)

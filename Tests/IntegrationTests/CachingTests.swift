@@ -80,6 +80,30 @@ struct CachingTests {
         }
     }
 
+    @Test("a 301 for a renamed repository is followed and the answer cached under the old path")
+    func redirect() async throws {
+        try await Environment.with { env in
+            let path = "/repos/octokit-fixture-org/tmp-scenario-rename-repository-20220719044033126-ukeod"
+            let first = try await env.get("api", path)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect((first.json as? [String: Any])?["id"] as? Int == 515_436_299)
+            let second = try await env.get("api", path, "--verbose")
+            #expect(second.stdout == first.stdout && second.stderr.contains("HIT local"))
+        }
+    }
+
+    @Test("without a token requests go unauthenticated, with a one-line note")
+    func unauthenticated() async throws {
+        try await Environment.with { env in
+            let result = try await env.get("repos", "octo", env: ["GITHUB_TOKEN": ""])
+            #expect(result.status == 0)
+            #expect(
+                result.stderr
+                    == "ghcache: note: no GitHub token (GITHUB_TOKEN, GH_TOKEN or `gh auth login`): sending unauthenticated requests (60 per hour)\n"
+            )
+        }
+    }
+
     @Test("a network fetch notifies the daemon socket with the row key")
     func notifiesDaemon() async throws {
         try await Environment.with { env in

@@ -33,7 +33,7 @@ public struct CacheEntry: Sendable, Equatable {
     public var fetchedAt: Double
     /// When the copy stops being fresh under the TTL of whoever fetched it, in Unix seconds.
     public var expiresAt: Double
-    /// When a lookup last used the copy, in Unix seconds (for LRU eviction).
+    /// When the copy was last written or used by a lookup, in Unix seconds (for LRU eviction).
     public var lastAccess: Double
     /// `local` or `peer`.
     public var origin: Origin
@@ -61,6 +61,16 @@ public struct CacheEntry: Sendable, Equatable {
     static let columns =
         "key, method, url, accept, api_version, status, headers, body, cid, fetched_at, expires_at, last_access, "
         + "origin, origin_peer, seq, size"
+
+    /// `SELECT ... FROM entries e` with `last_access` merged from `entry_access` (hits record
+    /// their time there, so a hit never rewrites the row and its body); add `WHERE e....`.
+    static let select =
+        "SELECT e.key, e.method, e.url, e.accept, e.api_version, e.status, e.headers, e.body, e.cid, e.fetched_at, "
+        + "e.expires_at, max(e.last_access, coalesce(a.last_access, 0)) AS last_access, e.origin, e.origin_peer, "
+        + "e.seq, e.size FROM entries e LEFT JOIN entry_access a ON a.key = e.key"
+
+    /// The effective last access of `entries e` joined with `entry_access a`, for ordering.
+    static let lastAccessExpression = "max(e.last_access, coalesce(a.last_access, 0))"
 
     init(row: Row) {
         key = row["key"]

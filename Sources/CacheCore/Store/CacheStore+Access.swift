@@ -43,11 +43,12 @@ extension CacheStore {
 
     static func bump(_ db: Database, _ counters: [String: Int]) throws {
         for (name, amount) in counters where amount != 0 {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO counters (name, value) VALUES (?, ?)
                     ON CONFLICT (name) DO UPDATE SET value = value + excluded.value
-                    """, arguments: [name, amount])
+                    """
+            ).execute(arguments: [name, amount])
         }
     }
 

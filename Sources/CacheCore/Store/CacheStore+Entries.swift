@@ -35,16 +35,27 @@ public struct FetchedResponse: Sendable, Equatable {
 extension CacheStore {
     /// The entry for `key`, without touching it.
     public func entry(forKey key: String) throws(GHCacheError) -> CacheEntry? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key])
-                .map(CacheEntry.init(row:))
+        do {
+            // One statement is atomic: no transaction needed around it.
+            return try pool.unsafeRead { db in
+                try Row.fetchOne(db.cachedStatement(sql: "\(CacheEntry.select) WHERE e.key = ?"), arguments: [key])
+                    .map(CacheEntry.init(row:))
+            }
+        } catch {
+            throw storeError(error, path: path)
         }
     }
 
-    /// Records that the entry for `key` answered a lookup: bumps `last_access` and a counter.
+    /// Records that the entry for `key` answered a lookup: its access time (in the small
+    /// `entry_access` table, so the row and its body are not rewritten) and a counter.
     public func recordServed(key: String, counter: String, now: Double) throws(GHCacheError) {
         try write { db in
-            try db.execute(sql: "UPDATE entries SET last_access = ? WHERE key = ?", arguments: [now, key])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO entry_access (key, last_access) VALUES (?, ?)
+                    ON CONFLICT (key) DO UPDATE SET last_access = excluded.last_access
+                    """
+            ).execute(arguments: [key, now])
             try Self.bump(db, [counter: 1])
         }
     }
@@ -91,7 +102,7 @@ extension CacheStore {
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
             return try Row.fetchOne(
-                db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key]
+                db, sql: "\(CacheEntry.select) WHERE e.key = ?", arguments: [key]
             )
             .map(CacheEntry.init(row:))
         }.unwrapped(or: GHCacheError("the entry for \(target) vanished while being written", exitStatus: .store))
@@ -123,7 +134,7 @@ extension CacheStore {
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
             return try Row.fetchOne(
-                db, sql: "SELECT \(CacheEntry.columns) FROM entries WHERE key = ?", arguments: [key]
+                db, sql: "\(CacheEntry.select) WHERE e.key = ?", arguments: [key]
             )
             .map(CacheEntry.init(row:))
         }

@@ -50,7 +50,8 @@ extension CacheStore {
                     try db.execute(
                         sql: """
                             DELETE FROM entries WHERE key IN (
-                                SELECT key FROM entries ORDER BY last_access ASC, seq ASC
+                                SELECT e.key FROM entries e LEFT JOIN entry_access a ON a.key = e.key
+                                ORDER BY \(CacheEntry.lastAccessExpression) ASC, e.seq ASC
                                 LIMIT max(0, (SELECT count(*) FROM entries) - ?))
                             """, arguments: [maxEntries])
                     report.evictedForCount = db.changesCount
@@ -58,12 +59,14 @@ extension CacheStore {
                         sql: """
                             DELETE FROM entries WHERE key IN (
                                 SELECT key FROM (
-                                    SELECT key, sum(size) OVER (ORDER BY last_access DESC, seq DESC) AS running
-                                    FROM entries)
+                                    SELECT e.key, sum(e.size) OVER (
+                                        ORDER BY \(CacheEntry.lastAccessExpression) DESC, e.seq DESC) AS running
+                                    FROM entries e LEFT JOIN entry_access a ON a.key = e.key)
                                 WHERE running > ?)
                             """, arguments: [maxBytes])
                     report.evictedForBytes = db.changesCount
                     try db.execute(sql: "DELETE FROM validators WHERE key NOT IN (SELECT key FROM entries)")
+                    try db.execute(sql: "DELETE FROM entry_access WHERE key NOT IN (SELECT key FROM entries)")
                     try db.execute(sql: "DELETE FROM fetch_locks WHERE expires_at < ?", arguments: [now])
                     try db.execute(sql: "DELETE FROM backoff WHERE not_before < ?", arguments: [now])
                     (report.entriesAfter, report.bodyBytesAfter) = try Self.totals(db)

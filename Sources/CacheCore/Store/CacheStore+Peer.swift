@@ -112,7 +112,7 @@ extension CacheStore {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(CacheEntry.columns) FROM entries WHERE expires_at > ? ORDER BY fetched_at DESC LIMIT ?",
+                sql: "\(CacheEntry.select) WHERE e.expires_at > ? ORDER BY e.fetched_at DESC LIMIT ?",
                 arguments: [now, limit]
             ).map(CacheEntry.init(row:))
         }
@@ -125,7 +125,7 @@ extension CacheStore {
             try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT \(CacheEntry.columns) FROM entries WHERE seq > ? AND origin = 'local' ORDER BY seq LIMIT ?",
+                    "\(CacheEntry.select) WHERE e.seq > ? AND e.origin = 'local' ORDER BY e.seq LIMIT ?",
                 arguments: [seq, limit]
             ).map(CacheEntry.init(row:))
         }

@@ -136,10 +136,13 @@ public final class CacheStore: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "ghcache"
         configuration.maximumReaderCount = 2
-        // Takes effect on a new file only (before the first table); lets ghcache-gc compact with
-        // `PRAGMA incremental_vacuum` while other processes keep using the store.
+        // On a new (empty) file only, before the first table: lets ghcache-gc compact with
+        // `PRAGMA incremental_vacuum` while other processes keep using the store. (Setting it on an
+        // existing file would write the header on every open.)
         configuration.prepareDatabase { db in
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            if !db.configuration.readonly, try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
         }
         let pool: DatabasePool
         do {

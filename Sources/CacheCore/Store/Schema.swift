@@ -8,6 +8,8 @@ import GRDB
 /// - `validators`: `ETag` / `Last-Modified` per (key, token fingerprint); ETags are bound to a token.
 /// - `counters`: statistics (name → integer), incremented by every process (see ``Counter``).
 /// - `store_meta`: internal integers (`last_seq`).
+/// - `entry_access`: when a hit last used an entry (v2); kept apart so that a hit does not rewrite
+///   the entry and its body. The effective `last_access` is the later of both.
 /// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
@@ -80,6 +82,12 @@ enum Schema {
                         resource TEXT,
                         observed_at REAL NOT NULL
                     );
+                    """)
+        }
+        migrator.registerMigration("v2-entry-access") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE entry_access (key TEXT PRIMARY KEY NOT NULL, last_access REAL NOT NULL) WITHOUT ROWID;
                     """)
         }
         return migrator

@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 
 /// Where the fleet secret came from, in precedence order.
@@ -14,9 +15,6 @@ public enum SecretSource: String, Sendable, CaseIterable {
 
 /// The secret a fleet key is derived from, with its source. `description` never shows the value.
 public struct FleetSecret: Sendable, CustomStringConvertible {
-    /// How long `gh auth token` may take before it is abandoned.
-    public static let ghTimeout: Duration = .seconds(5)
-
     /// The secret itself. Never log it.
     public let value: String
     /// Which setting supplied it.
@@ -29,7 +27,7 @@ public struct FleetSecret: Sendable, CustomStringConvertible {
     }
 
     /// Finds the fleet secret: `CACHE_P2P_SHARED_SECRET`, else `GH_TOKEN`, else `GITHUB_TOKEN`, else the output of
-    /// `gh auth token` (run with `environment`, at most ``ghTimeout``). Empty values count as unset.
+    /// `gh auth token` (run with `environment`, at most ``GitHubCLI/timeout``). Empty values count as unset.
     ///
     /// - Parameters:
     ///   - settings: the merged configuration (flag > environment > config file) as variable name → value.
@@ -49,13 +47,7 @@ public struct FleetSecret: Sendable, CustomStringConvertible {
 
     /// The token `gh auth token` prints, or `nil` if `gh` is missing, fails, prints nothing, or hangs.
     static func ghAuthToken(environment: [String: String]) -> String? {
-        guard let result = BoundedProcess.run(["gh", "auth", "token"], environment: environment, timeout: ghTimeout),
-            result.status == 0,
-            let text = String(data: result.standardOutput, encoding: .utf8)?
-                .trimmingCharacters(in: .whitespacesAndNewlines),
-            !text.isEmpty, !text.contains(where: \.isNewline)
-        else { return nil }
-        return text
+        GitHubCLI.output(["gh", "auth", "token"], environment: environment)
     }
 
     /// A warning for the operator when this secret cannot work across a fleet, else `nil`.

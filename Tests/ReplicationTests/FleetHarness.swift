@@ -1,6 +1,7 @@
 import CacheCore
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// A fleet of real `ghcache-peer` processes on 127.0.0.1 sharing one in-process GitHub stand-in (`Environment`, from

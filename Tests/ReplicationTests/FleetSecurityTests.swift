@@ -1,6 +1,7 @@
 import CacheCore
 import Foundation
 import GitHubStandIn
+import TestSupport
 import Testing
 
 @testable import Replication

@@ -1,6 +1,7 @@
 import CacheCore
 import Foundation
 import GitHubStandIn
+import TestSupport
 import Testing
 
 /// Real `ghcache-peer` daemons, `ghcache-get` and `ghcache-stats` processes on 127.0.0.1 against the stand-in.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// Runs the project's Python helpers (Tests/Python) with the test venv's interpreter.
@@ -17,29 +18,8 @@ enum Python {
         var stderr: String
     }
 
-    /// The package root, found from this file's path.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The interpreter to use.
-    static func interpreter() throws -> URL {
-        if let configured = ProcessInfo.processInfo.environment["GHCACHE_PYTHON"], !configured.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: configured) else {
-                throw Failure(description: "GHCACHE_PYTHON=\(configured) is not an executable")
-            }
-            return URL(fileURLWithPath: configured)
-        }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: venv.path) else {
-            throw Failure(
-                description: """
-                    no Python for the interop tests: set GHCACHE_PYTHON, or create \(venv.path) with \
-                    `python3 -m venv .venv && .venv/bin/pip install -r Tests/Python/requirements.txt` \
-                    (scripts/test does this)
-                    """)
-        }
-        return venv
-    }
+    static func interpreter() throws -> URL { try TestPaths.python() }
 
     /// Runs `Tests/Python/<script>` with `arguments`, feeding `stdin`; kills it after `timeout`.
     static func run(
@@ -47,7 +27,7 @@ enum Python {
     ) throws -> Output {
         let process = Process()
         process.executableURL = try interpreter()
-        process.arguments = [packageRoot.appendingPathComponent("Tests/Python/\(script)").path] + arguments
+        process.arguments = [TestPaths.packageRoot.appendingPathComponent("Tests/Python/\(script)").path] + arguments
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
@@ -61,7 +41,7 @@ enum Python {
         for (index, pipe) in [output, errors].enumerated() {
             let handle = pipe.fileHandleForReading
             DispatchQueue.global().async(group: group) {
-                let data = handle.readDataToEndOfFile()
+                let data = ChildOutput.readToEnd(handle)
                 collected.withLock { if index == 0 { $0.0 = data } else { $0.1 = data } }
             }
         }

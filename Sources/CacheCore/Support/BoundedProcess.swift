@@ -2,17 +2,17 @@ import Foundation
 import Synchronization
 
 /// Runs a short helper process (such as `gh auth token`) and waits for it at most a fixed time.
-enum BoundedProcess {
+public enum BoundedProcess {
     /// The outcome of a finished process.
-    struct Result: Sendable {
-        var status: Int32
-        var standardOutput: Data
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: Data
     }
 
     /// Runs `arguments` through `/usr/bin/env` (so `PATH` in `environment` finds the program). Returns `nil` when
     /// the process cannot start or does not finish within `timeout` (it is then terminated). Standard error is
     /// discarded: helpers may print secrets or noise there.
-    static func run(_ arguments: [String], environment: [String: String], timeout: Duration) -> Result? {
+    public static func run(_ arguments: [String], environment: [String: String], timeout: Duration) -> Result? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -28,7 +28,7 @@ enum BoundedProcess {
         let drained = DispatchSemaphore(value: 0)
         let reader = output.fileHandleForReading
         DispatchQueue.global().async {
-            let data = reader.readDataToEndOfFile()
+            let data = FileDescriptorIO.readToEnd(reader.fileDescriptor)
             collected.withLock { $0 = data }
             drained.signal()
         }

@@ -6,57 +6,36 @@ import Testing
 ///
 /// Python comes from `GHCACHE_PYTHON`, else `<package root>/.venv/bin/python`; if neither exists
 /// the test fails with a message saying how to create the venv.
-final class PyPeerProcess: Sendable {
+public final class PyPeerProcess: Sendable {
     private let process: Process
     private let lines = OutputLines()
 
-    /// The package root, found from this file's path.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The Python interpreter with py-libp2p installed.
-    static func python() throws -> String {
-        if let env = ProcessInfo.processInfo.environment["GHCACHE_PYTHON"], !env.isEmpty {
-            guard FileManager.default.isExecutableFile(atPath: env) else {
-                throw PyPeerError("GHCACHE_PYTHON=\(env) is not an executable")
-            }
-            return env
-        }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else {
-            throw PyPeerError(
-                "no Python with py-libp2p: set GHCACHE_PYTHON or run `python3 -m venv .venv && "
-                    + ".venv/bin/pip install -r Tests/Python/requirements.txt` (scripts/test does this)")
-        }
-        return venv
-    }
-
     /// Starts the peer with `arguments` (a `--timeout` bound is always added).
-    init(_ arguments: [String], timeout: Int = 40) throws {
+    public init(_ arguments: [String], timeout: Int = 40) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.python())
+        process.executableURL = try TestPaths.python()
         process.arguments =
-            ["-u", Self.packageRoot.appendingPathComponent("Tests/Python/p2p_peer.py").path]
+            ["-u", TestPaths.packageRoot.appendingPathComponent("Tests/Python/p2p_peer.py").path]
             + arguments + ["--timeout", String(timeout)]
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         let lines = self.lines
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
+        let reader = stdout.fileHandleForReading
+        try process.run()
+        Thread.detachNewThread {
+            while true {
+                let data = ChildOutput.readChunk(reader)
+                if data.isEmpty { return }
                 lines.append(data)
             }
         }
-        try process.run()
     }
 
     deinit { stop() }
 
     /// Kills the process (SIGKILL) and waits for it.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -64,15 +43,15 @@ final class PyPeerProcess: Sendable {
     }
 
     /// All stdout lines so far.
-    var output: [String] { lines.all }
+    public var output: [String] { lines.all }
 
     /// Waits for the first stdout line: the peer's multiaddr.
-    func address(within seconds: Double = 30) async throws -> String {
+    public func address(within seconds: Double = 30) async throws -> String {
         try await waitForLine(within: seconds) { $0.hasPrefix("/ip4/") }
     }
 
     /// Waits for a JSON event line with `"event": name` matching `where`.
-    func event(
+    public func event(
         _ name: String, within seconds: Double = 20, where match: @escaping ([String: Any]) -> Bool = { _ in true }
     ) async throws -> [String: Any] {
         let line = try await waitForLine(within: seconds) { line in
@@ -114,7 +93,7 @@ private final class OutputLines: Sendable {
 }
 
 /// A failure starting or talking to the Python peer.
-struct PyPeerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct PyPeerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -71,6 +71,7 @@ let package = Package(
                 "CacheCore", "Replication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -100,14 +101,21 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Shared test infrastructure: child processes, built binaries, the Python interop peer.
+        .target(name: "TestSupport", dependencies: ["GitHubStandIn"], path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
-        .testTarget(name: "LibP2PTests", dependencies: ["LibP2P"], resources: [.copy("Resources")]),
-        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "CacheCore", "LibP2P"]),
+        .testTarget(name: "LibP2PTests", dependencies: ["LibP2P", "TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(
+            name: "ReplicationTests",
+            dependencies: ["Replication", "CacheCore", "LibP2P", "GitHubStandIn", "TestSupport"]
+        ),
         .testTarget(
             name: "GitHubStandInTests",
-            dependencies: ["GitHubStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "GitHubStandIn", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn", "TestSupport"]),
     ]
 )
 

@@ -7,6 +7,7 @@ import Foundation
 public enum CommandEntry {
     /// Parses the process arguments, runs the command and exits.
     public static func main(_ root: any AsyncParsableCommand.Type) async -> Never {
+        FileDescriptorIO.ignoreBrokenPipes()
         do {
             var command = try root.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -27,7 +28,7 @@ public enum CommandEntry {
                 if !message.isEmpty { print(message) }
                 exit(ExitStatus.ok.rawValue)
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileDescriptorIO.write(Data((message + "\n").utf8), to: STDERR_FILENO)
             exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }

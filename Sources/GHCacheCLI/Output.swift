@@ -5,13 +5,12 @@ import Foundation
 enum Output {
     /// Writes a body to stdout, adding a final newline when it has none.
     static func body(_ data: Data) {
-        FileHandle.standardOutput.write(data)
-        if data.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        FileDescriptorIO.write(data.last == UInt8(ascii: "\n") ? data : data + Data("\n".utf8), to: STDOUT_FILENO)
     }
 
     /// Writes a line of text to stdout.
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileDescriptorIO.write(Data((text + "\n").utf8), to: STDOUT_FILENO)
     }
 
     /// `ghcache: warning: ...` on stderr.
@@ -21,6 +20,6 @@ enum Output {
 
     /// Writes `ghcache: <text>` to stderr.
     static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data("ghcache: \(text)\n".utf8))
+        FileDescriptorIO.write(Data("ghcache: \(text)\n".utf8), to: STDERR_FILENO)
     }
 }

@@ -18,7 +18,8 @@ public struct StatsCommand: AsyncParsableCommand {
               local_hits, peer_hits, misses, hit_rate, api_calls_saved, cache_size, p2p_enabled, \
             daemon_running, connected_peers, peer_id, not_modified, stale_served, failures, api_calls, \
             rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
-            gossip {sent, received, rejected {reason: n}}
+            gossip {sent, received, rejected {reason: n}}, \
+            sync {sessions, entries_received, entries_sent, rejected {reason: n}}
 
             EXAMPLES
               $ ghcache-stats
@@ -50,6 +51,12 @@ public struct StatsCommand: AsyncParsableCommand {
         } else {
             Output.line(Self.table(stats, storePath: configuration.storePath))
         }
+    }
+
+    static func syncRow(_ stats: CacheStats) -> String {
+        let refused = stats.syncRejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        return "\(stats.syncSessions) sessions, received \(stats.syncEntriesReceived), sent \(stats.syncEntriesSent)"
+            + (refused.isEmpty ? "" : ", refused requests: " + refused.joined(separator: ", "))
     }
 
     static func table(_ stats: CacheStats, storePath: String) -> String {
@@ -85,6 +92,7 @@ public struct StatsCommand: AsyncParsableCommand {
             ("p2p", stats.p2pEnabled ? "enabled" : "disabled (CACHE_ENABLE_P2P=false)"),
             ("daemon", daemon),
             ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),
+            ("join-time sync", Self.syncRow(stats)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(

@@ -1,1 +1,3 @@
-print("not yet")
+import GHCacheCLI
+
+await CommandEntry.main(PeerCommand.self)

@@ -7,7 +7,7 @@ import Testing
 
 /// The real HTTP transport, recording the headers of every request it sends.
 final class RecordingTransport: GitHubTransport {
-    private let inner = HTTPTransport(connectTimeout: 2, readTimeout: 2)
+    private let inner = HTTPTransport(connectTimeout: 10, readTimeout: 10)  // generous: CI machines are busy
     private let sent = Mutex<[[String: String]]>([])
 
     var requests: [[String: String]] { sent.withLock { $0 } }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// The `github-stand-in` binary beside the test bundle (`swift build --build-tests` builds it).
@@ -39,7 +40,7 @@ struct ExecutableTests {
             group.addTask {
                 var bytes = Data()
                 while !bytes.contains(UInt8(ascii: "\n")) {
-                    let chunk = reader.availableData
+                    let chunk = ChildOutput.readChunk(reader)
                     if chunk.isEmpty { break }
                     bytes.append(chunk)
                 }
@@ -74,6 +75,6 @@ struct ExecutableTests {
         for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         try #require(!process.isRunning, "github-stand-in did not exit within 5 s of SIGTERM")
         #expect(process.terminationStatus == 0)
-        #expect(reader.readDataToEndOfFile().isEmpty)
+        #expect(ChildOutput.readToEnd(reader).isEmpty)
     }
 }

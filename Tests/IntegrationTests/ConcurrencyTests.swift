@@ -1,5 +1,6 @@
 import Foundation
 import GitHubStandIn
+import TestSupport
 import Testing
 
 @Suite("Many processes on one store", .serialized)
@@ -53,7 +54,7 @@ struct ConcurrencyTests {
             check.standardOutput = output
             try check.run()
             check.waitUntilExit()
-            let verdict = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let verdict = String(decoding: ChildOutput.readToEnd(output.fileHandleForReading), as: UTF8.self)
             #expect(verdict.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
             let hit = try await env.get("repos", "seed", "--verbose")
             #expect(hit.status == 0 && hit.stderr.contains("HIT local"))

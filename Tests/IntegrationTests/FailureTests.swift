@@ -1,5 +1,6 @@
 import Foundation
 import GitHubStandIn
+import TestSupport
 import Testing
 
 @Suite("ghcache-get failures: stale-if-error, timeouts, bad input, corrupt store")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("ghcache-gc, ghcache-stats and the common flags")

@@ -1,4 +1,7 @@
 import Benchmark
 
-// Placeholder: filled in by the issue that owns these benchmarks.
-let benchmarks: @Sendable () -> Void = {}
+/// libp2p benchmarks: connection setup (transport) and gossip latency/throughput.
+let benchmarks: @Sendable () -> Void = {
+    connectionBenchmarks()
+    gossipBenchmarks()
+}

@@ -25,7 +25,10 @@ public struct Configuration: Sendable {
     public var enableP2P: Bool
     /// The libp2p TCP port of `ghcache-peer`.
     public var listenPort: Int
-    /// Multiaddrs `ghcache-peer` dials at start.
+    /// The IP address `ghcache-peer` listens on (`CACHE_LISTEN_ADDRESS`, default `0.0.0.0`).
+    public var listenAddress: String
+    /// Multiaddrs `ghcache-peer` dials at start, as typed: the daemon checks each one and skips
+    /// (with a warning) those it cannot use, so one bad entry never stops the others.
     public var bootstrapPeers: [String]
     /// `CACHE_P2P_SHARED_SECRET` as set (see ``fleetSecretCandidates``).
     public var p2pSharedSecret: String?
@@ -107,9 +110,10 @@ public struct Configuration: Sendable {
             try resolver.value(.connectTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         enableP2P = try resolver.value(.enableP2P, "true or false", ValueParsers.bool) ?? true
         listenPort = try resolver.value(.listenPort, "a TCP port (0-65535)", ValueParsers.port) ?? 9000
-        bootstrapPeers =
-            try resolver.value(.bootstrapPeers, "a comma-separated list of multiaddrs", Self.multiaddrs)
-            ?? []
+        listenAddress =
+            try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", Self.ipAddress)
+            ?? "0.0.0.0"
+        bootstrapPeers = resolver.raw(.bootstrapPeers).map { Self.listItems($0.value) } ?? []
         p2pSharedSecret = resolver.raw(.p2pSharedSecret)?.value
         githubToken = resolver.raw(.githubToken)?.value
         ghToken = resolver.raw(.ghToken)?.value
@@ -138,9 +142,15 @@ public struct Configuration: Sendable {
         return home + path.dropFirst()
     }
 
-    private static func multiaddrs(_ text: String) -> [String]? {
-        let items = text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-        return items.allSatisfy { $0.hasPrefix("/") && !$0.contains(" ") } ? items : nil
+    private static func listItems(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+    }
+
+    private static func ipAddress(_ text: String) -> String? {
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        let trimmed = text.trimmingWhitespace()
+        return inet_pton(AF_INET, trimmed, &ipv4) == 1 || inet_pton(AF_INET6, trimmed, &ipv6) == 1 ? trimmed : nil
     }
 
     private static func httpURL(_ text: String) -> URL? {

@@ -66,6 +66,11 @@ public final class HTTPTransport: GitHubTransport {
         self.readTimeout = readTimeout
     }
 
+    deinit {
+        // A caller that skipped ``shutdown()`` (an early throw) must not trap in HTTPClient's deinit.
+        if let leftover = client.withLock({ $0 }) { _ = leftover.shutdown() }
+    }
+
     private func httpClient() -> HTTPClient {
         client.withLock { current in
             if let current { return current }

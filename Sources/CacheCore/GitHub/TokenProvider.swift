@@ -29,33 +29,13 @@ public final class TokenProvider: Sendable {
     }
 
     /// `gh auth token` (with `--hostname` for GitHub Enterprise), or `nil` when `gh` is missing,
-    /// fails, or takes more than 5 s.
+    /// fails, prints nothing, or takes more than 5 s.
     static func ghAuthToken(configuration: Configuration) -> String? {
-        guard let gh = findExecutable("gh", path: configuration.environment["PATH"] ?? "/usr/bin:/bin") else {
-            return nil
-        }
-        var arguments = ["auth", "token"]
+        var arguments = ["gh", "auth", "token"]
         if let host = configuration.apiURL.host, host != "api.github.com" {
             arguments += ["--hostname", host]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gh)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            return nil
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        guard process.terminationStatus == 0 else { return nil }
-        let token = String(decoding: data, as: UTF8.self).trimmingWhitespace()
-        return token.isEmpty ? nil : token
+        return GitHubCLI.output(arguments, environment: configuration.environment)
     }
 
     static func findExecutable(_ name: String, path: String) -> String? {
@@ -64,5 +44,22 @@ public final class TokenProvider: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+}
+
+/// Runs the GitHub CLI, `gh`, for the token it knows.
+public enum GitHubCLI {
+    /// How long `gh` may take before it is abandoned.
+    public static let timeout: Duration = .seconds(5)
+
+    /// The single line `gh ARGUMENTS` prints, or `nil` when `gh` is not on `PATH` in `environment`, fails,
+    /// prints nothing or several lines, or takes longer than ``timeout``.
+    public static func output(_ arguments: [String], environment: [String: String]) -> String? {
+        guard TokenProvider.findExecutable("gh", path: environment["PATH"] ?? "/usr/bin:/bin") != nil,
+            let result = BoundedProcess.run(arguments, environment: environment, timeout: timeout),
+            result.status == 0
+        else { return nil }
+        let text = String(decoding: result.standardOutput, as: UTF8.self).trimmingWhitespace()
+        return text.isEmpty || text.contains(where: \.isNewline) ? nil : text
     }
 }

@@ -36,6 +36,14 @@ public struct CacheStats: Sendable, Equatable {
     public var gossipReceived = 0
     /// Gossip messages rejected, by reason.
     public var gossipRejected: [String: Int] = [:]
+    /// Join-time sync exchanges completed as the requester.
+    public var syncSessions = 0
+    /// Entries received through join-time sync.
+    public var syncEntriesReceived = 0
+    /// Entries sent through join-time sync.
+    public var syncEntriesSent = 0
+    /// Sync requests refused, by reason (`undecryptable`: a peer with another fleet secret).
+    public var syncRejected: [String: Int] = [:]
 
     /// `local_hits + peer_hits`.
     public var apiCallsSaved: Int { localHits + peerHits }
@@ -67,6 +75,12 @@ public struct CacheStats: Sendable, Equatable {
         for (name, value) in counters where name.hasPrefix(Counter.gossipRejectedPrefix) {
             gossipRejected[String(name.dropFirst(Counter.gossipRejectedPrefix.count))] = value
         }
+        syncSessions = counters[Counter.syncSessions] ?? 0
+        syncEntriesReceived = counters[Counter.syncEntriesReceived] ?? 0
+        syncEntriesSent = counters[Counter.syncEntriesSent] ?? 0
+        for (name, value) in counters where name.hasPrefix(Counter.syncRejectedPrefix) {
+            syncRejected[String(name.dropFirst(Counter.syncRejectedPrefix.count))] = value
+        }
         cacheSize = try store.size().entries
         storeBytes = store.fileBytes()
         rateLimit = try store.lastRateLimit()
@@ -92,6 +106,10 @@ public struct CacheStats: Sendable, Equatable {
             ] as [String: Any],
             "store_bytes": storeBytes,
             "gossip": ["sent": gossipSent, "received": gossipReceived, "rejected": gossipRejected] as [String: Any],
+            "sync": [
+                "sessions": syncSessions, "entries_received": syncEntriesReceived, "entries_sent": syncEntriesSent,
+                "rejected": syncRejected,
+            ] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     }

@@ -54,7 +54,8 @@ public struct CacheEntry: Sendable, Equatable {
     public var replicated: ReplicatedEntry {
         ReplicatedEntry(
             key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
-            headers: headers, body: body, cid: cid, fetchedAt: fetchedAt, expiresAt: expiresAt)
+            headers: headers, body: body, cid: cid, fetchedAt: fetchedAt, expiresAt: expiresAt,
+            originPeer: originPeer)
     }
 
     static let columns =
@@ -127,11 +128,15 @@ public struct ReplicatedEntry: Sendable, Equatable {
     public var fetchedAt: Double
     /// Expiry, Unix seconds.
     public var expiresAt: Double
+    /// The peer ID (`12D3KooW...`) of the peer that fetched it from GitHub (`nil` for a row
+    /// fetched on this machine: the daemon fills in its own ID when it publishes).
+    public var originPeer: String?
 
     /// Creates a replicated entry.
     public init(
         key: String, method: String, url: String, accept: String, apiVersion: String, status: Int,
-        headers: [String: String], body: Data, cid: String, fetchedAt: Double, expiresAt: Double
+        headers: [String: String], body: Data, cid: String, fetchedAt: Double, expiresAt: Double,
+        originPeer: String? = nil
     ) {
         self.key = key
         self.method = method
@@ -144,5 +149,6 @@ public struct ReplicatedEntry: Sendable, Equatable {
         self.cid = cid
         self.fetchedAt = fetchedAt
         self.expiresAt = expiresAt
+        self.originPeer = originPeer
     }
 }

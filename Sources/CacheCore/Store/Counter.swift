@@ -29,4 +29,12 @@ public enum Counter {
     public static let gossipRejectedPrefix = "gossip_rejected."
     /// Gossip messages dropped for `reason` (e.g. `undecryptable`, `cid_mismatch`, `expired`).
     public static func gossipRejected(_ reason: String) -> String { gossipRejectedPrefix + reason }
+    /// Join-time sync exchanges the daemon completed as the requester.
+    public static let syncSessions = "sync_sessions"
+    /// Entries received through join-time sync and stored.
+    public static let syncEntriesReceived = "sync_entries_received"
+    /// Entries sent to peers through join-time sync.
+    public static let syncEntriesSent = "sync_entries_sent"
+    /// Prefix of the refused sync requests by reason: `sync_rejected.<reason>`.
+    public static let syncRejectedPrefix = "sync_rejected."
 }

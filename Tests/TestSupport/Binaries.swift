@@ -3,20 +3,20 @@ import GitHubStandIn
 import Testing
 
 /// What a finished process left behind.
-struct ProcessResult: Sendable {
-    let status: Int32
-    let stdout: Data
-    let stderr: String
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: Data
+    public let stderr: String
 
-    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     /// Stdout parsed as JSON (stdout must carry only the body).
-    var json: Any? { try? JSONSerialization.jsonObject(with: stdout) }
+    public var json: Any? { try? JSONSerialization.jsonObject(with: stdout) }
 }
 
 /// The built ghcache binaries: the directory of the running test bundle (`.build/<triple>/debug`),
 /// or `GHCACHE_BIN_DIR`.
-enum Binaries {
-    static let directory: String = {
+public enum Binaries {
+    public static let directory: String = {
         if let override = ProcessInfo.processInfo.environment["GHCACHE_BIN_DIR"] { return override }
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -30,7 +30,7 @@ enum Binaries {
     }()
 
     /// The path of a binary; the test fails with a message when it was not built.
-    static func path(_ name: String) throws -> String {
+    public static func path(_ name: String) throws -> String {
         let path = (directory as NSString).appendingPathComponent(name)
         try #require(
             FileManager.default.isExecutableFile(atPath: path),
@@ -40,14 +40,14 @@ enum Binaries {
 }
 
 /// A cache directory and a running in-process stand-in for one test; stops the server at the end.
-struct Environment: Sendable {
-    let server: StandInServer
-    let root: String
+public struct Environment: Sendable {
+    public let server: StandInServer
+    public let root: String
 
-    var cacheDir: String { (root as NSString).appendingPathComponent("cache") }
-    var baseURL: String { server.baseURL.absoluteString }
+    public var cacheDir: String { (root as NSString).appendingPathComponent("cache") }
+    public var baseURL: String { server.baseURL.absoluteString }
 
-    static func with(
+    public static func with(
         _ configuration: StandInConfiguration = StandInConfiguration(), _ body: (Environment) async throws -> Void
     )
         async throws
@@ -68,7 +68,7 @@ struct Environment: Sendable {
     }
 
     /// The environment of a child process: only what ghcache reads, never the developer's token.
-    func variables(_ extra: [String: String] = [:]) -> [String: String] {
+    public func variables(_ extra: [String: String] = [:]) -> [String: String] {
         [
             "PATH": "/usr/bin:/bin", "HOME": root, "CACHE_DIR": cacheDir, "GITHUB_API_URL": baseURL,
             "GITHUB_TOKEN": "integration-token",
@@ -76,7 +76,7 @@ struct Environment: Sendable {
     }
 
     /// Starts a binary with output to files; returns the process and a reader for its result.
-    func start(_ binary: String, _ arguments: [String], env: [String: String] = [:]) throws -> RunningProcess {
+    public func start(_ binary: String, _ arguments: [String], env: [String: String] = [:]) throws -> RunningProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Binaries.path(binary))
         process.arguments = arguments
@@ -94,26 +94,27 @@ struct Environment: Sendable {
     }
 
     /// Runs a binary to completion (killed after `timeout` seconds).
-    func run(_ binary: String, _ arguments: [String], env: [String: String] = [:], timeout: Double = 30) async throws
+    public func run(_ binary: String, _ arguments: [String], env: [String: String] = [:], timeout: Double = 30)
+        async throws
         -> ProcessResult
     {
         try await start(binary, arguments, env: env).wait(timeout: timeout)
     }
 
     /// `ghcache-get ARGS`.
-    func get(_ arguments: String..., env: [String: String] = [:]) async throws -> ProcessResult {
+    public func get(_ arguments: String..., env: [String: String] = [:]) async throws -> ProcessResult {
         try await run("ghcache-get", arguments, env: env)
     }
 }
 
 /// A child process whose output goes to files.
-struct RunningProcess: @unchecked Sendable {
-    let process: Process
-    let stdoutPath: String
-    let stderrPath: String
+public struct RunningProcess: @unchecked Sendable {
+    public let process: Process
+    public let stdoutPath: String
+    public let stderrPath: String
 
     /// Waits for the exit (SIGKILL after `timeout` seconds, and the test fails).
-    func wait(timeout: Double = 30) async throws -> ProcessResult {
+    public func wait(timeout: Double = 30) async throws -> ProcessResult {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {

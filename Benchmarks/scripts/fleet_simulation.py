@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""A fleet of N self-hosted runners polling GitHub, in compressed time, against the local stand-in (not CI).
+
+Each runner has its own CACHE_DIR, token and ghcache-peer daemon (127.0.0.1). Every 2 simulated minutes each runner
+asks for the queued workflow runs of octo/app (TTL 60 s), the organisation's runners (300 s) and its repositories
+(600 s) with ghcache-get. Time is compressed by --factor (TTLs via CACHE_TTL_RULES and the poll interval are divided
+by it). Polls start at a random phase per runner (jittered) or all at the same instant (synchronised).
+
+Reported per simulated hour:
+  polls            lookups made = calls charged by the same fleet with no cache
+  floor            unique refreshes: replaying the recorded poll times, the fetches a single perfectly shared
+                   cache would make (a poll fetches when the fleet's newest copy is older than its TTL)
+  charged          calls the stand-in charged to the rate limit (a 304 revalidation is free)
+  upstream         all requests that reached the stand-in (charged + free 304s)
+
+    Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 20 50 --minutes 30
+
+Python standard library only; reuses the process helpers of replication_latency.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from replication_latency import Fleet, start_fleet  # noqa: E402
+
+RESOURCES = [  # (ghcache-get arguments, TTL rule pattern, TTL seconds)
+    (["runs", "octo/app", "--status", "queued"], "/repos/*/*/actions/runs?status=queued", 60),
+    (["runners", "--org", "octo"], "/orgs/*/actions/runners", 300),
+    (["repos", "octo"], "/users/*/repos", 600),
+]
+POLL_SECONDS = 120
+
+
+def floor(polls: list[tuple[float, int]], factor: float) -> int:
+    fetches = 0
+    for index, (_, _, ttl) in enumerate(RESOURCES):
+        newest = None
+        for moment in sorted(t for t, resource in polls if resource == index):
+            if newest is None or moment - newest >= ttl / factor:
+                fetches += 1
+                newest = moment
+    return fetches
+
+
+def simulate(binaries: str, runners: int, minutes: float, factor: float, synchronised: bool) -> dict:
+    rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl in RESOURCES)
+    effective_factor = RESOURCES[0][2] / max(1, round(RESOURCES[0][2] / factor))
+    interval = POLL_SECONDS / effective_factor
+    with tempfile.TemporaryDirectory(prefix="ghcache-fleet-") as root:
+        fleet = Fleet(binaries, root, f"sim-{random.random()}")
+        for index in range(runners):
+            os.makedirs(fleet.directory(index), exist_ok=True)
+            with open(os.path.join(fleet.directory(index), "config.env"), "w") as handle:
+                handle.write(f"CACHE_TTL_RULES={rules}\n")
+        try:
+            start_fleet(fleet, runners)
+            polls: list[tuple[float, int]] = []
+            lock = threading.Lock()
+            phases = [0.0 if synchronised else random.uniform(0, interval) for _ in range(runners)]
+            start = time.time() + 1
+            duration = minutes * 60 / effective_factor
+
+            def poll(index: int, resource: int) -> None:
+                with lock:
+                    polls.append((time.time(), resource))
+                fleet.get(index, *RESOURCES[resource][0])
+
+            schedule = sorted(
+                (start + phases[index] + round_ * interval, index)
+                for index in range(runners)
+                for round_ in range(int(duration / interval) + 1)
+                if phases[index] + round_ * interval < duration)
+            with ThreadPoolExecutor(max_workers=32) as pool:
+                for moment, index in schedule:
+                    time.sleep(max(0.0, moment - time.time()))
+                    for resource in range(len(RESOURCES)):
+                        pool.submit(poll, index, resource)
+            stats = fleet.charged()
+            hours = minutes / 60
+            lateness = max(0.0, time.time() - start - duration)
+            return {
+                "runners": runners, "polling": "synchronised" if synchronised else "jittered",
+                "simulated_minutes": minutes, "factor": round(effective_factor, 1),
+                "polls_per_hour": round(len(polls) / hours), "floor_per_hour": round(floor(polls, effective_factor) / hours),
+                "charged_per_hour": round(stats["charged"] / hours), "upstream_per_hour": round(stats["total"] / hours),
+                "charged_vs_floor": round(stats["charged"] / max(1, floor(polls, effective_factor)), 2),
+                "schedule_lateness_s": round(lateness, 1),
+            }
+        finally:
+            fleet.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin", default=".build/release")
+    parser.add_argument("--runners", type=int, nargs="*", default=[5, 20, 50])
+    parser.add_argument("--minutes", type=float, default=30, help="simulated minutes per run")
+    parser.add_argument("--factor", type=float, default=30, help="time compression")
+    parser.add_argument("--modes", nargs="*", default=["jittered", "synchronised"])
+    args = parser.parse_args()
+    for runners in args.runners:
+        for mode in args.modes:
+            print(json.dumps(simulate(args.bin, runners, args.minutes, args.factor, mode == "synchronised")), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

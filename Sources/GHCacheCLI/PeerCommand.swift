@@ -1,0 +1,176 @@
+import ArgumentParser
+import CacheCore
+import Foundation
+import Logging
+import Replication
+import ServiceLifecycle
+
+/// `ghcache-peer`: the replication daemon (default subcommand `run`) and `ghcache-peer id`.
+public struct PeerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ghcache-peer",
+        abstract: "Share cached GitHub responses with the other runners of a fleet over encrypted libp2p gossip.",
+        discussion: """
+            Runs in the foreground until SIGTERM or SIGINT. Every response ghcache-get fetches on this \
+            machine is published to the fleet within milliseconds; entries from peers are checked \
+            (fleet key, content ID, expiry, size) and stored, so ghcache-get answers them with no API \
+            call. A peer that joins late catches up with the fleet's fresh entries at connection time.
+
+            All runners of a fleet need the same CACHE_P2P_SHARED_SECRET (falling back to GH_TOKEN, \
+            GITHUB_TOKEN, then `gh auth token`) and a few of each other's addresses in \
+            CACHE_BOOTSTRAP_PEERS. The identity key ($CACHE_DIR/peer-identity.key) keeps the peer ID \
+            stable across restarts. See docs/README-peer.md.
+
+            EXAMPLES
+              $ ghcache-peer id
+              $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer --port 9000 \\
+                  --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW...
+              $ ghcache-peer --listen-address 127.0.0.1 --port 0 --log-level debug
+
+            \(PeerRunCommand.exitStatusHelp)
+            """,
+        version: GHCacheVersion.current,
+        subcommands: [PeerRunCommand.self, PeerIDCommand.self],
+        defaultSubcommand: PeerRunCommand.self)
+
+    public init() {}
+}
+
+/// The settings both `ghcache-peer` subcommands take.
+struct PeerOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("port"), help: ArgumentHelp("TCP port (overrides CACHE_LISTEN_PORT).", valueName: "port"))
+    var port: String?
+
+    @Option(
+        name: .customLong("listen-address"),
+        help: ArgumentHelp(
+            "IP address to listen on (overrides CACHE_LISTEN_ADDRESS; default 0.0.0.0).", valueName: "address"))
+    var listenAddress: String?
+
+    @Option(
+        name: .customLong("bootstrap"),
+        help: ArgumentHelp("Comma-separated multiaddrs to dial (overrides CACHE_BOOTSTRAP_PEERS).", valueName: "addrs"))
+    var bootstrap: String?
+
+    /// The configuration with these flags applied.
+    func loadConfiguration() throws(GHCacheError) -> Configuration {
+        var flags: [ConfigVariable: FlagValue] = [:]
+        if let port { flags[.listenPort] = FlagValue(port, flag: "--port") }
+        if let listenAddress { flags[.listenAddress] = FlagValue(listenAddress, flag: "--listen-address") }
+        if let bootstrap { flags[.bootstrapPeers] = FlagValue(bootstrap, flag: "--bootstrap") }
+        return try global.loadConfiguration(flags: flags)
+    }
+}
+
+/// `ghcache-peer run` (the default): the daemon.
+struct PeerRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon in the foreground (the default).",
+        discussion: """
+            Prints the peer ID and its multiaddrs on stdout once listening; logs go to stderr.
+
+            \(exitStatusHelp)
+            """)
+
+    static let exitStatusHelp = """
+        EXIT STATUS
+          0  stopped by SIGTERM or SIGINT
+          2  bad arguments or configuration value, CACHE_ENABLE_P2P=false, or no fleet secret
+          3  another ghcache-peer is running for this CACHE_DIR
+          4  cannot listen (port in use, address not on this machine)
+          5  the store or the identity key could not be opened
+        """
+
+    @OptionGroup var options: PeerOptions
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    init() {}
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level \(logLevel): expected trace, debug, info, notice, warning or error")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try options.loadConfiguration()
+        guard configuration.enableP2P else {
+            throw GHCacheError(
+                "peer-to-peer sharing is disabled (CACHE_ENABLE_P2P=false), so ghcache-peer does not start; "
+                    + "set CACHE_ENABLE_P2P=true to share cached responses with other runners", exitStatus: .usage)
+        }
+        let secret = try Self.fleetSecret(configuration)
+        if let warning = secret.fleetWarning(environment: configuration.environment) { Output.warn(warning) }
+
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ghcache.peer")
+        let daemon = try await PeerDaemon.start(
+            PeerDaemonSettings(configuration: configuration, secret: secret), logger: logger)
+        for warning in daemon.warnings { Output.warn(warning) }
+        Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
+        Output.stderr(
+            "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
+                + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+
+        var groupLogger = Logger(label: "ghcache.peer.lifecycle")
+        groupLogger.logLevel = .warning
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
+        try await group.run()
+    }
+
+    /// The fleet secret, or a message saying how to set one.
+    static func fleetSecret(_ configuration: Configuration) throws(GHCacheError) -> FleetSecret {
+        var settings: [String: String] = [:]
+        settings[ConfigVariable.p2pSharedSecret.rawValue] = configuration.p2pSharedSecret
+        settings[ConfigVariable.ghToken.rawValue] = configuration.ghToken
+        settings[ConfigVariable.githubToken.rawValue] = configuration.githubToken
+        guard let secret = FleetSecret.resolve(settings: settings, environment: configuration.environment) else {
+            throw GHCacheError(
+                "no fleet secret: set CACHE_P2P_SHARED_SECRET to the same value on every runner of the fleet "
+                    + "(GH_TOKEN, GITHUB_TOKEN or `gh auth token` are used when it is unset)", exitStatus: .usage)
+        }
+        return secret
+    }
+}
+
+/// `ghcache-peer id`: the peer ID and addresses, without starting.
+struct PeerIDCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "id",
+        abstract: "Print this runner's peer ID and multiaddrs (creating the identity key if needed), then exit.",
+        discussion: """
+            The first line is the peer ID, each further line a multiaddr to put in other runners' \
+            CACHE_BOOTSTRAP_PEERS. Addresses come from the configuration (CACHE_LISTEN_ADDRESS, \
+            CACHE_LISTEN_PORT); with 0.0.0.0 one address per network interface is printed.
+
+            EXAMPLES
+              $ ghcache-peer id
+              $ ghcache-peer id | sed -n 2p
+            """)
+
+    @OptionGroup var options: PeerOptions
+
+    init() {}
+
+    func run() async throws {
+        let configuration = try options.loadConfiguration()
+        let identity = try PeerDaemon.describeIdentity(
+            cacheDirectory: configuration.cacheDir, listenAddress: configuration.listenAddress,
+            port: configuration.listenPort)
+        Output.line(([identity.peerID] + identity.addresses).joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,75 @@
+import CacheCore
+import Foundation
+import Logging
+
+/// Validates entries received from peers (gossip messages and sync frames) and stores the good ones as peer-origin
+/// rows (docs/PROTOCOL.md §5): never over a copy with the same or a later fetch time.
+struct EntryIntake: Sendable {
+    /// What became of one received message.
+    enum Outcome: Sendable, Equatable {
+        /// Stored (a new key, or newer than the stored copy).
+        case stored
+        /// The same fetch the store already holds (e.g. from a second sync responder): dropped, not counted.
+        case duplicate
+        /// Dropped and counted under the rejection's reason.
+        case rejected(Rejection)
+        /// The store failed (logged); nothing was stored.
+        case storeFailed
+    }
+
+    let codec: FleetCodec
+    let store: CacheStore
+    let logger: Logger
+
+    /// Opens `message`, checks it against the store and stores it. Never throws, whatever the bytes.
+    func take(_ message: some Collection<UInt8>, from sender: String, now: Date = Date()) -> Outcome {
+        let entry: ReplicatedEntry
+        do {
+            entry = try codec.open(message, now: now)
+        } catch {
+            logger.debug("dropped an entry", metadata: ["ghcache.peer": "\(sender)", "ghcache.reason": "\(error)"])
+            return .rejected(error)
+        }
+        do {
+            if let stored = try store.fetchedAt(key: entry.key) {
+                let storedMilliseconds = ReplicatedEntry.milliseconds(stored)
+                if !FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: storedMilliseconds) {
+                    if storedMilliseconds == entry.fetchedAtMilliseconds,
+                        try store.entry(forKey: entry.key)?.cid == entry.cid
+                    {
+                        return .duplicate
+                    }
+                    return .rejected(Rejection(.stale, "the store holds a copy fetched at \(storedMilliseconds) ms"))
+                }
+            }
+            let outcome = try store.upsertFromPeer(
+                entry, peer: entry.originPeer ?? sender, now: now.timeIntervalSince1970)
+            switch outcome {
+            case .inserted, .updated:
+                logger.trace(
+                    "stored an entry from a peer",
+                    metadata: ["ghcache.key": "\(entry.url)", "ghcache.peer": "\(entry.originPeer ?? sender)"])
+                return .stored
+            case .ignored(.notNewer):
+                return .rejected(Rejection(.stale, "a newer copy was stored meanwhile"))
+            case .ignored(.cidMismatch):
+                return .rejected(Rejection(.cidMismatch, "body does not match its CID"))
+            case .ignored(let reason):
+                return .rejected(Rejection(.malformed, "the store refused the entry (\(reason.rawValue))"))
+            }
+        } catch {
+            logger.error("cannot store an entry from a peer: \(error.message)")
+            return .storeFailed
+        }
+    }
+
+    /// Adds `counters` to the store, logging (never throwing) a failure.
+    func count(_ counters: [String: Int]) {
+        guard !counters.isEmpty else { return }
+        do {
+            try store.increment(counters)
+        } catch {
+            logger.warning("cannot update counters: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import CacheCore
+import Foundation
+import LibP2P
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The `ghcache-peer` daemon as a swift-service-lifecycle `Service`: a libp2p host that publishes this machine's
+/// fetches to the fleet topic, stores valid entries from peers, runs join-time sync on every new connection, keeps
+/// the bootstrap peers connected and writes the heartbeat `ghcache-stats` reads.
+///
+/// ``start(_:logger:)`` does everything that can fail for a user-visible reason (store, identity, port), so the
+/// caller can report it before running the service; ``run()`` returns after a graceful shutdown (or cancellation)
+/// with the heartbeat cleared and the socket removed.
+public final class PeerDaemon: Service, Sendable {
+    /// This daemon's peer ID (`12D3KooW…`).
+    public let peerID: String
+    /// The multiaddrs other peers can dial (`/ip4/…/tcp/…/p2p/12D3KooW…`).
+    public let addresses: [String]
+    /// Warnings for the operator found while starting (bad bootstrap entries, socket problems).
+    public let warnings: [String]
+    /// The fleet's gossipsub topic.
+    public var topic: String { intake.codec.topic }
+    /// How many bootstrap peers are dialled (the usable entries).
+    public var bootstrapCount: Int { bootstrapAddresses.count }
+
+    private let settings: PeerDaemonSettings
+    private let host: LibP2P.Host
+    private let gossip: GossipSub
+    private let intake: EntryIntake
+    private let sync: SyncService
+    private let publisher: Publisher
+    private let socket: LocalWriteSocket?
+    private let events: AsyncStream<PeerEvent>
+    private let bootstrapAddresses: [Multiaddr]
+    private let logger: Logger
+
+    private init(
+        settings: PeerDaemonSettings, host: LibP2P.Host, gossip: GossipSub, intake: EntryIntake, lastSeq: Int64,
+        socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>, addresses: [Multiaddr], bootstrap: [Multiaddr],
+        warnings: [String], logger: Logger
+    ) {
+        self.settings = settings
+        self.host = host
+        self.gossip = gossip
+        self.intake = intake
+        self.sync = SyncService(host: host, intake: intake, maxEntries: settings.maxEntries, logger: logger)
+        self.publisher = Publisher(
+            gossip: gossip, intake: intake, localPeer: host.peerID.description, lastSeq: lastSeq)
+        self.socket = socket
+        self.events = events
+        self.peerID = host.peerID.description
+        self.addresses = addresses.map(\.description)
+        self.bootstrapAddresses = bootstrap
+        self.warnings = warnings
+        self.logger = logger
+    }
+
+    /// Opens the store, loads (or creates) the identity, listens and subscribes to the fleet topic.
+    ///
+    /// - Throws: a ``GHCacheError`` saying what to do: another daemon owns the cache directory, the port is taken,
+    ///   the identity key or the store cannot be used.
+    public static func start(_ settings: PeerDaemonSettings, logger: Logger) async throws(GHCacheError) -> PeerDaemon {
+        let store = try CacheStore.open(directory: settings.cacheDirectory)
+        try refuseIfAnotherDaemonRuns(store: store, cacheDirectory: settings.cacheDirectory)
+        let identity = try loadIdentity(path: settings.identityPath)
+        var logger = logger
+        logger[metadataKey: "ghcache.self"] = "\(identity.peerID)"
+
+        let host = LibP2P.Host(identity: identity, configuration: settings.host)
+        let events = host.events()
+        let bound: [Multiaddr]
+        do {
+            let ip = settings.listenAddress.contains(":") ? "ip6" : "ip4"
+            bound = try await host.listen(
+                on: Multiaddr(parsing: "/\(ip)/\(settings.listenAddress)/tcp/\(settings.listenPort)"))
+        } catch {
+            await host.shutdown()
+            throw listenError(error, settings: settings)
+        }
+        let port = bound.lazy.compactMap(\.tcpPort).first ?? settings.listenPort
+        let addresses = AdvertisedAddresses.of(listenAddress: settings.listenAddress, port: port, peer: host.peerID)
+
+        var (bootstrap, warnings) = Bootstrap.parse(settings.bootstrapPeers, localPeer: host.peerID)
+        let socket: LocalWriteSocket?
+        do {
+            socket = try LocalWriteSocket(path: settings.socketPath)
+        } catch {
+            socket = nil
+            warnings.append("\(error); new rows are published within ~1 s by tailing the store instead")
+        }
+
+        let codec = FleetCodec(key: FleetKey(secret: settings.secret.value))
+        let intake = EntryIntake(codec: codec, store: store, logger: logger)
+        let gossip = GossipSub(host: host, parameters: settings.gossip)
+        let lastSeq: Int64
+        do {
+            lastSeq = try store.lastSeq()
+        } catch {
+            await host.shutdown()
+            throw error
+        }
+        let daemon = PeerDaemon(
+            settings: settings, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq, socket: socket,
+            events: events, addresses: addresses, bootstrap: bootstrap, warnings: warnings, logger: logger)
+        host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
+        await gossip.setValidator(topic: codec.topic) { [intake] message in
+            Self.validate(message, intake: intake)
+        }
+        await gossip.start()
+        return daemon
+    }
+
+    /// Runs until a graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) or cancellation, then cleans up.
+    public func run() async throws {
+        let messages = await gossip.subscribe(intake.codec.topic)
+        writeStatus()
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { for await _ in messages {} }  // validated messages are stored by the validator
+                group.addTask { await self.followConnections() }
+                group.addTask { await self.heartbeat() }
+                group.addTask { await self.tailStore() }
+                if let socket = self.socket {
+                    group.addTask {
+                        for await key in socket.keys { await self.publisher.publish(key: key) }
+                    }
+                }
+                let bootstrap = self.settings.bootstrap
+                for address in self.bootstrapAddresses {
+                    group.addTask { await bootstrap.maintain(address, host: self.host, logger: self.logger) }
+                }
+            }
+        }
+        await shutdown()
+    }
+
+    private func shutdown() async {
+        logger.info("shutting down")
+        socket?.stop()
+        await gossip.stop()
+        await host.shutdown()
+        do {
+            try intake.store.clearPeerStatus(pid: Int(getpid()))
+        } catch {
+            logger.warning("cannot clear the heartbeat: \(error.message)")
+        }
+    }
+
+    // MARK: loops
+
+    /// Runs join-time sync on every new connection and refreshes the heartbeat on every change.
+    private func followConnections() async {
+        await withDiscardingTaskGroup { group in
+            for await event in events {
+                guard !Task.isCancelled else { return }
+                writeStatus()
+                if case .connected(let peer) = event {
+                    logger.info("connected", metadata: ["ghcache.peer": "\(peer)"])
+                    group.addTask { await self.sync.request(from: peer) }
+                } else if case .disconnected(let peer) = event {
+                    logger.info("disconnected", metadata: ["ghcache.peer": "\(peer)"])
+                }
+            }
+        }
+    }
+
+    private func heartbeat() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.heartbeatInterval)
+            writeStatus()
+        }
+    }
+
+    private func tailStore() async {
+        while !Task.isCancelled {
+            await publisher.tail()
+            try? await Task.sleep(for: settings.tailInterval)
+        }
+    }
+
+    private func writeStatus() {
+        let status = PeerStatus(
+            peerID: peerID, addresses: addresses,
+            connectedPeers: host.connectedPeers.map(\.description).sorted(),
+            heartbeatAt: Date().timeIntervalSince1970, pid: Int(getpid()))
+        do {
+            try intake.store.writePeerStatus(status)
+        } catch {
+            logger.warning("cannot write the heartbeat: \(error.message)")
+        }
+    }
+
+    // MARK: receiving
+
+    /// The topic validator: stores a valid entry (accept, so it is forwarded), drops the rest and counts them.
+    private static func validate(_ message: PubsubMessage, intake: EntryIntake) -> ValidationResult {
+        let outcome = intake.take(message.data, from: message.from.description)
+        switch outcome {
+        case .stored:
+            intake.count([Counter.gossipReceived: 1])
+            return .accept
+        case .duplicate, .storeFailed:
+            intake.count([Counter.gossipReceived: 1])
+            return .ignore
+        case .rejected(let rejection):
+            intake.count([Counter.gossipReceived: 1, Counter.gossipRejected(rejection.reason.rawValue): 1])
+            return rejection.reason == .stale || rejection.reason == .expired ? .ignore : .reject
+        }
+    }
+
+    // MARK: start-up checks
+
+    private static func refuseIfAnotherDaemonRuns(store: CacheStore, cacheDirectory: String) throws(GHCacheError) {
+        guard let status = try store.peerStatus(), status.isAlive(now: Date().timeIntervalSince1970),
+            status.pid != Int(getpid()), let pid = pid_t(exactly: status.pid), kill(pid, 0) == 0
+        else { return }
+        throw GHCacheError(
+            "another ghcache-peer (pid \(status.pid), peer \(status.peerID)) is already running for \(cacheDirectory); "
+                + "stop it first, or give this one its own CACHE_DIR", exitStatus: .unavailable)
+    }
+
+    /// The peer ID and dialable addresses of the identity in `cacheDirectory` (created if missing), without
+    /// starting anything: what `ghcache-peer id` prints.
+    public static func describeIdentity(cacheDirectory: String, listenAddress: String, port: Int)
+        throws(GHCacheError) -> (peerID: String, addresses: [String])
+    {
+        let identity = try loadIdentity(path: PeerDaemonSettings.identityPath(in: cacheDirectory))
+        let addresses = AdvertisedAddresses.of(listenAddress: listenAddress, port: port, peer: identity.peerID)
+        return (identity.peerID.description, addresses.map(\.description))
+    }
+
+    private static func loadIdentity(path: String) throws(GHCacheError) -> Identity {
+        do {
+            return try Identity.loadOrCreate(at: path)
+        } catch {
+            throw GHCacheError(error.description, exitStatus: .store)
+        }
+    }
+
+    private static func listenError(_ error: any Error, settings: PeerDaemonSettings) -> GHCacheError {
+        let text = "\(error)"
+        let endpoint = "\(settings.listenAddress):\(settings.listenPort)"
+        if text.localizedCaseInsensitiveContains("address already in use") || text.contains("EADDRINUSE") {
+            return GHCacheError(
+                "cannot listen on \(endpoint): the port is already in use (another ghcache-peer?). Stop the other "
+                    + "process or choose a free port with --port or CACHE_LISTEN_PORT", exitStatus: .network)
+        }
+        return GHCacheError(
+            "cannot listen on \(endpoint): \(text). Check --listen-address / CACHE_LISTEN_ADDRESS (an address of "
+                + "this machine, e.g. 0.0.0.0 or 127.0.0.1) and --port / CACHE_LISTEN_PORT", exitStatus: .network)
+    }
+}
+
+extension Multiaddr {
+    /// The TCP port component, if any.
+    var tcpPort: Int? {
+        components.lazy.compactMap { if case .tcp(let port) = $0 { Int(port) } else { nil } }.first
+    }
+}

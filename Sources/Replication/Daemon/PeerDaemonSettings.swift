@@ -1,0 +1,51 @@
+import CacheCore
+import Foundation
+import LibP2P
+
+/// What a ``PeerDaemon`` needs, usually built from CacheCore's `Configuration` with ``init(configuration:secret:)``.
+public struct PeerDaemonSettings: Sendable {
+    /// The cache directory: store, identity key, local socket.
+    public var cacheDirectory: String
+    /// The IP address to listen on (`0.0.0.0` for every IPv4 interface).
+    public var listenAddress: String
+    /// The TCP port to listen on (0 picks a free one).
+    public var listenPort: Int
+    /// Multiaddrs to keep connected to, as typed (bad ones are skipped with a warning).
+    public var bootstrapPeers: [String]
+    /// The fleet secret the key and topic derive from.
+    public var secret: FleetSecret
+    /// The most entries one join-time sync asks for.
+    public var maxEntries: Int
+    /// How often the heartbeat row is rewritten.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// How often the store is tailed for local rows the socket did not announce.
+    public var tailInterval: Duration = .seconds(1)
+    /// libp2p host limits and timeouts.
+    public var host = HostConfiguration()
+    /// Gossipsub parameters.
+    public var gossip = GossipParameters()
+    /// The datagram socket `ghcache-get` notifies (`$CACHE_DIR/peer.sock`).
+    public var socketPath: String
+    /// Bootstrap dialing back-off.
+    var bootstrap = Bootstrap()
+
+    /// Settings from a loaded configuration and a resolved fleet secret.
+    public init(configuration: Configuration, secret: FleetSecret) {
+        cacheDirectory = configuration.cacheDir
+        listenAddress = configuration.listenAddress
+        listenPort = configuration.listenPort
+        bootstrapPeers = configuration.bootstrapPeers
+        self.secret = secret
+        maxEntries = configuration.maxEntries
+        socketPath = configuration.peerSocketPath
+        host.agentVersion = "ghcache-peer/\(GHCacheVersion.current)"
+    }
+
+    /// The identity key file (`$CACHE_DIR/peer-identity.key`, mode 0600).
+    public var identityPath: String { Self.identityPath(in: cacheDirectory) }
+
+    /// The identity key file in `cacheDirectory`.
+    public static func identityPath(in cacheDirectory: String) -> String {
+        (cacheDirectory as NSString).appendingPathComponent("peer-identity.key")
+    }
+}

@@ -1,0 +1,193 @@
+import CacheCore
+import Foundation
+
+/// The versioned, compressed encoding of one ``ReplicatedEntry`` (the plaintext of a Fernet token).
+///
+/// Version 1, byte for byte (docs/PROTOCOL.md):
+///
+///     0x01 ‖ zlib( u32 BE n ‖ n bytes of UTF-8 JSON metadata ‖ body bytes )
+///
+/// The metadata object has the keys `key`, `method`, `url`, `accept`, `api_version` (string or null), `status`,
+/// `headers` (object, lower-case names), `cid`, `fetched_at_ms`, `expires_at_ms`, `origin_peer`; unknown keys are
+/// ignored. The body is the exact response body, not re-encoded.
+public enum Envelope {
+    /// The only version this code writes and reads.
+    public static let version: UInt8 = 0x01
+    /// The largest decompressed envelope accepted (zip-bomb bound).
+    public static let maxDecompressedBytes = 8 * 1024 * 1024
+    /// The largest metadata object accepted.
+    public static let maxMetadataBytes = 64 * 1024
+    /// The longest accepted `key`, `url`, header value, or other string field (bytes).
+    static let maxFieldBytes = 16 * 1024
+    /// The longest lifetime (`expires_at - fetched_at`) that is believable.
+    static let maxLifetimeMilliseconds: Int64 = 30 * 24 * 3600 * 1000
+
+    /// Encodes an entry. Throws when it has no ``ReplicatedEntry/originPeer`` (`malformed`), or when the metadata
+    /// alone exceeds ``maxMetadataBytes`` or the whole envelope ``maxDecompressedBytes`` (such an entry cannot be
+    /// replicated).
+    public static func encode(_ entry: ReplicatedEntry) throws(Rejection) -> [UInt8] {
+        guard let originPeer = entry.originPeer, !originPeer.isEmpty else {
+            throw Rejection(.malformed, "entry has no origin peer")
+        }
+        let metadata = Metadata(entry, originPeer: originPeer)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let json = try? encoder.encode(metadata) else { throw Rejection(.malformed, "metadata not encodable") }
+        guard json.count <= maxMetadataBytes else {
+            throw Rejection(.oversized, "metadata of \(json.count) bytes exceeds \(maxMetadataBytes)")
+        }
+        let total = 4 + json.count + entry.body.count
+        guard total <= maxDecompressedBytes else {
+            throw Rejection(.oversized, "envelope of \(total) bytes exceeds \(maxDecompressedBytes)")
+        }
+        var inner = [UInt8]()
+        inner.reserveCapacity(total)
+        withUnsafeBytes(of: UInt32(json.count).bigEndian) { inner.append(contentsOf: $0) }
+        inner.append(contentsOf: json)
+        inner.append(contentsOf: entry.body)
+        do {
+            return [version] + (try Zlib.compress(inner))
+        } catch {
+            throw Rejection(.oversized, "zlib could not compress \(total) bytes")
+        }
+    }
+
+    /// Decodes and validates an envelope received at `now`.
+    ///
+    /// - Parameter maxClockSkew: how far in the future `fetched_at_ms` may lie.
+    /// - Throws: a ``Rejection`` whose reason is `malformed`, `oversized`, `expired`, `clock_skew` or
+    ///   `cid_mismatch`.
+    public static func decode(
+        _ bytes: some Collection<UInt8>, now: Date, maxClockSkew: Duration = .seconds(60)
+    ) throws(Rejection) -> ReplicatedEntry {
+        guard let first = bytes.first else { throw Rejection(.malformed, "empty envelope") }
+        guard first == version else { throw Rejection(.malformed, "unknown envelope version \(first)") }
+        let inner: [UInt8]
+        do {
+            inner = try Zlib.decompress(Array(bytes.dropFirst()), limit: maxDecompressedBytes)
+        } catch .tooLarge {
+            throw Rejection(.oversized, "envelope decompresses beyond \(maxDecompressedBytes) bytes")
+        } catch {
+            throw Rejection(.malformed, "envelope is not one valid zlib stream (\(error))")
+        }
+        guard inner.count >= 4 else { throw Rejection(.malformed, "envelope shorter than its length prefix") }
+        let metadataCount = inner[0..<4].reduce(0) { $0 << 8 | Int($1) }
+        guard metadataCount <= maxMetadataBytes else {
+            throw Rejection(.oversized, "metadata of \(metadataCount) bytes exceeds \(maxMetadataBytes)")
+        }
+        guard metadataCount <= inner.count - 4 else {
+            throw Rejection(.malformed, "metadata length \(metadataCount) exceeds the envelope")
+        }
+        let metadata: Metadata
+        do {
+            metadata = try JSONDecoder().decode(Metadata.self, from: Data(inner[4..<(4 + metadataCount)]))
+        } catch {
+            throw Rejection(.malformed, "metadata is not the expected JSON object (\(describe(error)))")
+        }
+        let body = Data(inner[(4 + metadataCount)...])
+        return try metadata.validatedEntry(body: body, now: now, maxClockSkew: maxClockSkew)
+    }
+
+    /// A short description of a JSON decoding error: the field path, not the data.
+    private static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, _): "missing \(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            context.codingPath.isEmpty
+                ? "invalid JSON" : "bad \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: "invalid JSON"
+        }
+    }
+}
+
+/// The JSON metadata object of an envelope.
+private struct Metadata: Codable {
+    var key: String
+    var method: String
+    var url: String
+    var accept: String
+    var apiVersion: String?
+    var status: Int
+    var headers: [String: String]
+    var cid: String
+    var fetchedAtMs: Int64
+    var expiresAtMs: Int64
+    var originPeer: String
+
+    enum CodingKeys: String, CodingKey {
+        case key, method, url, accept, status, headers, cid
+        case apiVersion = "api_version"
+        case fetchedAtMs = "fetched_at_ms"
+        case expiresAtMs = "expires_at_ms"
+        case originPeer = "origin_peer"
+    }
+
+    init(_ entry: ReplicatedEntry, originPeer: String) {
+        key = entry.key
+        method = entry.method
+        url = entry.url
+        accept = entry.accept
+        apiVersion = entry.apiVersion.isEmpty ? nil : entry.apiVersion
+        status = entry.status
+        headers = entry.headers
+        cid = entry.cid
+        fetchedAtMs = entry.fetchedAtMilliseconds
+        expiresAtMs = entry.expiresAtMilliseconds
+        self.originPeer = originPeer
+    }
+
+    /// Writes `api_version` as `null` when absent, so every key is always present.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(method, forKey: .method)
+        try container.encode(url, forKey: .url)
+        try container.encode(accept, forKey: .accept)
+        try container.encode(apiVersion, forKey: .apiVersion)
+        try container.encode(status, forKey: .status)
+        try container.encode(headers, forKey: .headers)
+        try container.encode(cid, forKey: .cid)
+        try container.encode(fetchedAtMs, forKey: .fetchedAtMs)
+        try container.encode(expiresAtMs, forKey: .expiresAtMs)
+        try container.encode(originPeer, forKey: .originPeer)
+    }
+
+    /// Checks every field and builds the entry; the CID is recomputed from `body` and compared.
+    func validatedEntry(body: Data, now: Date, maxClockSkew: Duration) throws(Rejection) -> ReplicatedEntry {
+        let limit = Envelope.maxFieldBytes
+        for (name, value) in [("key", key), ("url", url), ("accept", accept), ("origin_peer", originPeer)]
+        where value.utf8.count > limit {
+            throw Rejection(.malformed, "\(name) longer than \(limit) bytes")
+        }
+        guard !key.isEmpty else { throw Rejection(.malformed, "empty key") }
+        guard method == "GET" else { throw Rejection(.malformed, "method \(method.prefix(16)) is not GET") }
+        guard url.hasPrefix("/"), !url.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true })
+        else { throw Rejection(.malformed, "url is not a normalised path") }
+        guard (200..<400).contains(status) else { throw Rejection(.malformed, "status \(status) is not cacheable") }
+        if let apiVersion, apiVersion.utf8.count > 64 { throw Rejection(.malformed, "api_version too long") }
+        guard !originPeer.isEmpty else { throw Rejection(.malformed, "empty origin_peer") }
+        for (name, value) in headers {
+            guard CacheEntry.keptHeaders.contains(name) else { continue }  // ignored, documented
+            guard value.utf8.count <= limit, !value.contains(where: \.isNewline) else {
+                throw Rejection(.malformed, "header \(name) value is invalid")
+            }
+        }
+
+        guard fetchedAtMs >= 0, expiresAtMs >= fetchedAtMs,
+            expiresAtMs - fetchedAtMs <= Envelope.maxLifetimeMilliseconds
+        else { throw Rejection(.malformed, "expiry is not between fetch time and fetch time + 30 days") }
+        let nowMs = ReplicatedEntry.milliseconds(now)
+        let skewMs = maxClockSkew.components.seconds.multipliedReportingOverflow(by: 1000).partialValue
+        guard fetchedAtMs <= nowMs.addingReportingOverflow(skewMs).partialValue else {
+            throw Rejection(.clockSkew, "fetched \(fetchedAtMs - nowMs) ms in the future")
+        }
+        guard expiresAtMs > nowMs else { throw Rejection(.expired, "entry expired \(nowMs - expiresAtMs) ms ago") }
+
+        let entry = ReplicatedEntry(
+            key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
+            headers: headers, body: body, fetchedAtMilliseconds: fetchedAtMs, expiresAtMilliseconds: expiresAtMs,
+            originPeer: originPeer)
+        guard entry.cid == cid else { throw Rejection(.cidMismatch, "body does not match its CID") }
+        return entry
+    }
+}

@@ -1,0 +1,81 @@
+import CacheCore
+import Foundation
+
+/// Turns entries into gossip message data and back for one fleet: Fernet over the ``Envelope``.
+///
+/// `seal` is what a peer publishes (and what join-time sync sends); `open` is the full validation a received
+/// message passes before it may be stored. The `stale` check needs the store and is the caller's
+/// (see ``isNewer(_:thanStoredFetchedAtMilliseconds:)``).
+public struct FleetCodec: Sendable {
+    /// The largest message accepted or produced (gossipsub's default message size cap).
+    public static let maxMessageBytes = 1024 * 1024
+    /// The default replay bound: a token older than this is `expired`.
+    public static let defaultTokenTTL: Duration = .seconds(600)
+    /// The default tolerated clock difference between peers.
+    public static let defaultMaxClockSkew: Duration = .seconds(60)
+
+    /// The fleet's gossipsub topic.
+    public let topic: String
+    /// Tokens older than this are dropped as `expired`.
+    public let tokenTTL: Duration
+    /// Token timestamps and fetch times may lie this far in the future.
+    public let maxClockSkew: Duration
+    let fernet: Fernet
+
+    /// A codec for the fleet key with the given replay bound and clock-skew tolerance.
+    public init(
+        key: FleetKey, tokenTTL: Duration = defaultTokenTTL, maxClockSkew: Duration = defaultMaxClockSkew
+    ) {
+        self.topic = key.topic
+        self.tokenTTL = tokenTTL
+        self.maxClockSkew = maxClockSkew
+        self.fernet = Fernet(key: key)
+    }
+
+    /// The message data for `entry`: the ASCII bytes of a Fernet token stamped `now`.
+    ///
+    /// - Throws: `oversized` when the entry cannot fit in one message (it is then not replicated).
+    public func seal(_ entry: ReplicatedEntry, now: Date = Date()) throws(Rejection) -> [UInt8] {
+        let token = Array(fernet.encrypt(try Envelope.encode(entry), now: now).utf8)
+        guard token.count <= Self.maxMessageBytes else {
+            throw Rejection(.oversized, "message of \(token.count) bytes exceeds \(Self.maxMessageBytes)")
+        }
+        return token
+    }
+
+    /// Validates and decodes received message data.
+    ///
+    /// - Throws: a ``Rejection`` (`oversized`, `undecryptable`, `expired`, `clock_skew`, `malformed`,
+    ///   `cid_mismatch`); never anything else, whatever the bytes.
+    public func open(_ message: some Collection<UInt8>, now: Date = Date()) throws(Rejection) -> ReplicatedEntry {
+        let plaintext = try decryptMessage(message, now: now)
+        return try Envelope.decode(plaintext, now: now, maxClockSkew: maxClockSkew)
+    }
+
+    /// Checks a message's size and Fernet token (§3 of docs/PROTOCOL.md) and returns the plaintext.
+    func decryptMessage(_ message: some Collection<UInt8>, now: Date) throws(Rejection) -> Data {
+        guard message.count <= Self.maxMessageBytes else {
+            throw Rejection(.oversized, "message of \(message.count) bytes exceeds \(Self.maxMessageBytes)")
+        }
+        guard message.allSatisfy({ $0 < 0x80 }), let token = String(bytes: message, encoding: .ascii) else {
+            throw Rejection(.undecryptable, "message is not an ASCII Fernet token")
+        }
+        do {
+            return try fernet.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
+        } catch {
+            switch error {
+            case .expired: throw Rejection(.expired, error.description)
+            case .fromTheFuture: throw Rejection(.clockSkew, error.description)
+            case .badPadding: throw Rejection(.malformed, error.description)
+            default: throw Rejection(.undecryptable, error.description)
+            }
+        }
+    }
+
+    /// Whether a received entry may replace the stored copy: only a strictly later fetch wins, so replays and
+    /// older fetches never overwrite a newer row (the caller counts a `false` as ``RejectReason/stale``).
+    public static func isNewer(_ entry: ReplicatedEntry, thanStoredFetchedAtMilliseconds stored: Int64?) -> Bool {
+        guard let stored else { return true }
+        return entry.fetchedAtMilliseconds > stored
+    }
+}

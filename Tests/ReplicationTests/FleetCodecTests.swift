@@ -1,0 +1,127 @@
+import CacheCore
+import Foundation
+import Testing
+
+@testable import Replication
+
+@Suite struct FleetCodecTests {
+    let codec = FleetCodec(key: Fixtures.key)
+    let now = Fixtures.now
+
+    /// The reason `body` was rejected; `nil` if it succeeded or threw something other than a ``Rejection``.
+    private func reason(_ body: () throws -> ReplicatedEntry) -> RejectReason? {
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            return (error as? Rejection)?.reason
+        }
+    }
+
+    @Test func sealsAndOpens() throws {
+        let entry = Fixtures.entry()
+        let message = try codec.seal(entry, now: now)
+        #expect(message.allSatisfy { $0 < 0x80 })
+        #expect(try codec.open(message, now: now + 5) == entry)
+        #expect(codec.topic == Fixtures.key.topic)
+    }
+
+    @Test func mapsFailuresToReasons() throws {
+        let entry = Fixtures.entry()
+        let message = try codec.seal(entry, now: now)
+        #expect(
+            reason { try FleetCodec(key: FleetKey(secret: "other fleet")).open(message, now: now) } == .undecryptable)
+        #expect(reason { try codec.open(Array("not a token".utf8), now: now) } == .undecryptable)
+        #expect(reason { try codec.open([0xFF, 0x00], now: now) } == .undecryptable)
+        #expect(reason { try codec.open(message, now: now + 601) } == .expired)  // token TTL (replay bound)
+        #expect(reason { try codec.open(message, now: now - 61) } == .clockSkew)
+        #expect(
+            reason { try codec.open([UInt8](repeating: 0x41, count: FleetCodec.maxMessageBytes + 1), now: now) }
+                == .oversized)
+
+        let fernet = Fernet(key: Fixtures.key)
+        let notEnvelope = Array(fernet.encrypt(Array("hello".utf8), now: now).utf8)
+        #expect(reason { try codec.open(notEnvelope, now: now) } == .malformed)
+        var tampered = Fixtures.metadata(entry)
+        tampered["cid"] = ContentID.of(Data("something else".utf8))
+        let mismatched = Array(
+            fernet.encrypt(try Fixtures.envelope(metadata: tampered, body: entry.body), now: now).utf8)
+        #expect(reason { try codec.open(mismatched, now: now) } == .cidMismatch)
+        // The entry expires 119 s after `now`; a fresh token for it is still refused once it is stale.
+        let late = now + 200
+        #expect(reason { try codec.open(try codec.seal(entry, now: late), now: late) } == .expired)
+    }
+
+    @Test func sealRefusesMessagesOverTheCap() throws {
+        // 6 MiB of incompressible bytes: a valid envelope, but a token far beyond 1 MiB.
+        var generator = SplitMix64(seed: 7)
+        let body = Data((0..<(6 * 1024 * 1024)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        var entry = Fixtures.entry()
+        entry.setBody(body)
+        #expect(
+            reason {
+                _ = try codec.seal(entry, now: now)
+                return entry
+            } == .oversized)
+    }
+
+    @Test func onlyStrictlyNewerFetchesReplaceStoredRows() {
+        let entry = Fixtures.entry()
+        #expect(FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: nil))
+        #expect(FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds - 1))
+        #expect(!FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds))
+        #expect(!FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds + 1))
+    }
+
+    /// The documented decoder (Tests/Python/decode_envelope.py, only `cryptography`) reads Swift's messages.
+    @Test func pythonDecoderReadsSwiftMessages() throws {
+        var binary = Fixtures.entry()
+        binary.setBody(Data([0x00, 0xFF, 0x10]))
+        binary.apiVersion = ""
+        let entries = [Fixtures.entry(), binary]
+        let lines = try entries.map { String(decoding: try codec.seal($0, now: Date()), as: UTF8.self) }
+        let output = try Python.run(
+            "decode_envelope.py", ["--secret", "test-token", "--ttl", "600"],
+            stdin: Data((lines + ["garbage"]).joined(separator: "\n").utf8))
+        #expect(output.status == 1, "the garbage line must fail")
+        let objects = try String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        try #require(objects.count == 3)
+        for (entry, object) in zip(entries, objects) {
+            #expect(object["key"] as? String == entry.key)
+            #expect(object["method"] as? String == "GET")
+            #expect(object["url"] as? String == entry.url)
+            #expect(object["accept"] as? String == entry.accept)
+            #expect((object["api_version"] as? String ?? "") == entry.apiVersion)
+            #expect(object["status"] as? Int == entry.status)
+            #expect(object["headers"] as? [String: String] == entry.headers)
+            #expect(object["cid"] as? String == entry.cid)
+            #expect(object["cid_ok"] as? Bool == true)
+            #expect((object["fetched_at_ms"] as? NSNumber)?.int64Value == entry.fetchedAtMilliseconds)
+            #expect((object["expires_at_ms"] as? NSNumber)?.int64Value == entry.expiresAtMilliseconds)
+            #expect(object["origin_peer"] as? String == entry.originPeer)
+            #expect(object["body_base64"] as? String == entry.body.base64EncodedString())
+        }
+        #expect(objects[0]["body"] as? String == String(decoding: entries[0].body, as: UTF8.self))
+        #expect(objects[1]["body"] == nil)
+        #expect((objects[2]["error"] as? String)?.contains("InvalidToken") == true)
+
+        let wrongKey = try Python.run(
+            "decode_envelope.py", ["--key", FleetKey(secret: "other").fernetKey, lines[0]])
+        #expect(wrongKey.status == 1)
+    }
+}
+
+/// A small seeded generator so fuzz cases are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

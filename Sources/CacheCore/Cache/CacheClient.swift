@@ -162,6 +162,7 @@ public final class CacheClient: Sendable {
                     "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
                     exitStatus: .githubError)
             }
+            LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
             var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
             return answer

@@ -76,6 +76,30 @@ struct CacheClientTests {
         }
     }
 
+    @Test("an entry that arrived from a peer is served as a peer hit without a request")
+    func peerHit() async throws {
+        try await ClientHarness.with { harness in
+            let transport = RecordingTransport()
+            let client = try harness.client(transport: transport)
+            let runners = try harness.target("/orgs/octo/actions/runners")
+            let body = Data(#"{"total_count":0,"runners":[]}"#.utf8)
+            let now = Date().timeIntervalSince1970
+            let outcome = try client.store.upsertFromPeer(
+                ReplicatedEntry(
+                    key: runners.key, method: "GET", url: runners.pathAndQuery, accept: runners.accept,
+                    apiVersion: runners.apiVersion, status: 200, headers: ["content-type": "application/json"],
+                    body: body,
+                    cid: ContentID.of(body), fetchedAt: now, expiresAt: now + 300),
+                peer: "12D3KooWPeer", now: now)
+            #expect(outcome == .inserted)
+            let answer = try await client.get(runners, options: LookupOptions())
+            #expect(answer.servedFrom == .peerHit && answer.body == body)
+            #expect(transport.requests.isEmpty && harness.server.stats().total == 0)
+            #expect(try client.store.counters()[Counter.peerHits] == 1)
+            await client.shutdown()
+        }
+    }
+
     @Test("another token never sends the first token's ETag; it falls back to If-Modified-Since")
     func otherToken() async throws {
         try await ClientHarness.with { harness in

@@ -68,7 +68,16 @@ let package = Package(
         .target(
             name: "GHCacheCLI",
             dependencies: [
-                "CacheCore", "Replication",
+                "CacheCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The daemon's command, apart so that ghcache-get/stats/gc do not link libp2p and replication.
+        .target(
+            name: "PeerCLI",
+            dependencies: [
+                "GHCacheCLI", "CacheCore", "Replication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,7 +100,7 @@ let package = Package(
         .executableTarget(name: "ghcache-get", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-stats", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-gc", dependencies: ["GHCacheCLI"]),
-        .executableTarget(name: "ghcache-peer", dependencies: ["GHCacheCLI"]),
+        .executableTarget(name: "ghcache-peer", dependencies: ["PeerCLI"]),
         .executableTarget(
             name: "github-stand-in",
             dependencies: [

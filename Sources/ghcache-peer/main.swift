@@ -1,3 +1,4 @@
 import GHCacheCLI
+import PeerCLI
 
 await CommandEntry.main(PeerCommand.self)

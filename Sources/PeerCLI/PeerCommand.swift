@@ -2,6 +2,7 @@ import ArgumentParser
 import CacheCore
 import Foundation
 import Logging
+import GHCacheCLI
 import Replication
 import ServiceLifecycle
 

@@ -20,7 +20,7 @@ public struct PeerCommand: AsyncParsableCommand {
             All runners of a fleet need the same CACHE_P2P_SHARED_SECRET (falling back to GH_TOKEN, \
             GITHUB_TOKEN, then `gh auth token`) and a few of each other's addresses in \
             CACHE_BOOTSTRAP_PEERS. The identity key ($CACHE_DIR/peer-identity.key) keeps the peer ID \
-            stable across restarts. See docs/README-peer.md.
+            stable across restarts. See docs/FLEET.md.
 
             EXAMPLES
               $ ghcache-peer id

@@ -3,7 +3,7 @@ import CacheCore
 import Foundation
 
 // In-process cache look-ups against a store of 100 000 entries (target: p50 ≤ 50 µs).
-// Run from Benchmarks/: `swift package benchmark --target CacheBenchmarks` (see BENCHMARKS-cache.md).
+// Run from Benchmarks/: `swift package benchmark --target CacheBenchmarks` (see BENCHMARKS.md).
 
 /// A store in a temporary directory filled with `entryCount` entries of ~1 KiB, and a client on it.
 final class LookupFixture: Sendable {

@@ -3,7 +3,7 @@ import LibP2P
 
 /// Connection setup between two Swift hosts on loopback: TCP connect, multistream-select,
 /// Noise XX, multistream-select, yamux — until `dial` returns the authenticated peer.
-/// Compared with py-libp2p by `Benchmarks/scripts/p2p-connect.sh` (see BENCHMARKS-p2p-transport.md).
+/// Compared with py-libp2p by `Benchmarks/scripts/p2p-connect.sh` (see BENCHMARKS.md).
 func connectionBenchmarks() {
     Benchmark(
         "P2P connection setup Swift-Swift",

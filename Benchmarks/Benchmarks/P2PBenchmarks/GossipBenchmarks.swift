@@ -53,7 +53,7 @@ private let pair = Mutex<GossipPair?>(nil)
 
 /// One-hop gossip latency and 10 KB message throughput between two Swift hosts
 /// (compared with two py-libp2p hosts by `Benchmarks/scripts/gossip-bench.sh`, see
-/// BENCHMARKS-p2p-gossip.md).
+/// BENCHMARKS.md).
 func gossipBenchmarks() {
     let setup: @Sendable () async throws -> Void = {
         let created = try await GossipPair()

@@ -29,14 +29,5 @@ let package = Package(
             path: "Benchmarks/P2PBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .executableTarget(
-            name: "ReplicationBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "CacheCore", package: "ghcache"),
-            ],
-            path: "Benchmarks/ReplicationBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
     ]
 )

@@ -1,4 +1,0 @@
-import Benchmark
-
-// Placeholder: filled in by the issue that owns these benchmarks.
-let benchmarks: @Sendable () -> Void = {}

@@ -128,6 +128,7 @@ def simulate(binaries: str, runners: int, minutes: float, factor: float, synchro
                 "charged_per_hour": round(stats["charged"] / hours), "upstream_per_hour": round(stats["total"] / hours),
                 "charged_vs_floor": round(stats["charged"] / max(1, floor(polls, effective_factor)), 2),
                 "schedule_lateness_s": round(lateness, 1),
+                "charged_by_uri": {uri: counts["charged"] for uri, counts in stats["by_path"].items()},
             }
         finally:
             fleet.stop()

@@ -5,6 +5,9 @@ Each runner has its own CACHE_DIR, token and ghcache-peer daemon (127.0.0.1). Ev
 asks for the queued workflow runs of octo/app (TTL 60 s), the organisation's runners (300 s) and its repositories
 (600 s) with ghcache-get. Time is compressed by --factor (TTLs via CACHE_TTL_RULES and the poll interval are divided
 by it). Polls start at a random phase per runner (jittered) or all at the same instant (synchronised).
+With --data changing, every polled resource changes once per simulated minute (the stand-in's
+POST /_standin/mutate), so no refresh can be a free 304: each one is a charged 200 (--data static: the data never
+changes, so most refreshes are free 304 revalidations).
 
 Reported per simulated hour:
   polls            lookups made = calls charged by the same fleet with no cache
@@ -13,7 +16,7 @@ Reported per simulated hour:
   charged          calls the stand-in charged to the rate limit (a 304 revalidation is free)
   upstream         all requests that reached the stand-in (charged + free 304s)
 
-    Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 20 50 --minutes 30
+    Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 20 50 --minutes 30 --data static changing
 
 Python standard library only; reuses the process helpers of replication_latency.py.
 """
@@ -28,22 +31,40 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from replication_latency import Fleet, start_fleet  # noqa: E402
 
-RESOURCES = [  # (ghcache-get arguments, TTL rule pattern, TTL seconds)
-    (["runs", "octo/app", "--status", "queued"], "/repos/*/*/actions/runs?status=queued", 60),
-    (["runners", "--org", "octo"], "/orgs/*/actions/runners", 300),
-    (["repos", "octo"], "/users/*/repos", 600),
+RESOURCES = [  # (ghcache-get arguments, TTL rule pattern, TTL seconds, stand-in resource path)
+    (["runs", "octo/app", "--status", "queued"], "/repos/*/*/actions/runs?status=queued", 60,
+     "/repos/octo/app/actions/runs"),
+    (["runners", "--org", "octo"], "/orgs/*/actions/runners", 300, "/orgs/octo/actions/runners"),
+    (["repos", "octo"], "/users/*/repos", 600, "/users/octo/repos"),
 ]
 POLL_SECONDS = 120
+MUTATE_SECONDS = 60  # with --data changing, every resource changes once per simulated minute
+
+
+def mutate_until(url: str, start: float, end: float, interval: float, stop: threading.Event, made: list[int]) -> None:
+    """Changes every polled resource at start, start + interval, ... until end (or stop); counts into made[0]."""
+    moment = start
+    while moment < end and not stop.is_set():
+        stop.wait(max(0.0, moment - time.time()))
+        for *_, path in RESOURCES:
+            request = urllib.request.Request(
+                url + "/_standin/mutate", data=json.dumps({"path": path}).encode(), method="POST",
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+            made[0] += 1
+        moment += interval
 
 
 def floor(polls: list[tuple[float, int]], factor: float) -> int:
     fetches = 0
-    for index, (_, _, ttl) in enumerate(RESOURCES):
+    for index, (_, _, ttl, _) in enumerate(RESOURCES):
         newest = None
         for moment in sorted(t for t, resource in polls if resource == index):
             if newest is None or moment - newest >= ttl / factor:
@@ -52,8 +73,8 @@ def floor(polls: list[tuple[float, int]], factor: float) -> int:
     return fetches
 
 
-def simulate(binaries: str, runners: int, minutes: float, factor: float, synchronised: bool) -> dict:
-    rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl in RESOURCES)
+def simulate(binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool) -> dict:
+    rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl, _ in RESOURCES)
     effective_factor = RESOURCES[0][2] / max(1, round(RESOURCES[0][2] / factor))
     interval = POLL_SECONDS / effective_factor
     with tempfile.TemporaryDirectory(prefix="ghcache-fleet-") as root:
@@ -80,21 +101,34 @@ def simulate(binaries: str, runners: int, minutes: float, factor: float, synchro
                 for index in range(runners)
                 for round_ in range(int(duration / interval) + 1)
                 if phases[index] + round_ * interval < duration)
-            with ThreadPoolExecutor(max_workers=32) as pool:
-                for moment, index in schedule:
-                    time.sleep(max(0.0, moment - time.time()))
-                    for resource in range(len(RESOURCES)):
-                        pool.submit(poll, index, resource)
+            stop = threading.Event()
+            mutations = [0]
+            mutator = threading.Thread(target=mutate_until, args=(
+                fleet.url, start - 0.5, start + duration, MUTATE_SECONDS / effective_factor, stop, mutations))
+            if changing:  # the first change lands just before the first poll
+                mutator.start()
+            try:
+                with ThreadPoolExecutor(max_workers=32) as pool:
+                    for moment, index in schedule:
+                        time.sleep(max(0.0, moment - time.time()))
+                        for resource in range(len(RESOURCES)):
+                            pool.submit(poll, index, resource)
+            finally:
+                stop.set()
+                if changing:
+                    mutator.join(timeout=30)
             stats = fleet.charged()
             hours = minutes / 60
             lateness = max(0.0, time.time() - start - duration)
             return {
                 "runners": runners, "polling": "synchronised" if synchronised else "jittered",
+                "data": "changing" if changing else "static", "mutations": mutations[0],
                 "simulated_minutes": minutes, "factor": round(effective_factor, 1),
                 "polls_per_hour": round(len(polls) / hours), "floor_per_hour": round(floor(polls, effective_factor) / hours),
                 "charged_per_hour": round(stats["charged"] / hours), "upstream_per_hour": round(stats["total"] / hours),
                 "charged_vs_floor": round(stats["charged"] / max(1, floor(polls, effective_factor)), 2),
                 "schedule_lateness_s": round(lateness, 1),
+                "charged_by_uri": {uri: counts["charged"] for uri, counts in stats["by_path"].items()},
             }
         finally:
             fleet.stop()
@@ -106,11 +140,16 @@ def main() -> None:
     parser.add_argument("--runners", type=int, nargs="*", default=[5, 20, 50])
     parser.add_argument("--minutes", type=float, default=30, help="simulated minutes per run")
     parser.add_argument("--factor", type=float, default=30, help="time compression")
-    parser.add_argument("--modes", nargs="*", default=["jittered", "synchronised"])
+    parser.add_argument("--modes", nargs="*", choices=["jittered", "synchronised"], default=["jittered", "synchronised"])
+    parser.add_argument(
+        "--data", nargs="*", choices=["static", "changing"], default=["static"],
+        help="static: the stand-in's data never changes; changing: every resource changes each simulated minute")
     args = parser.parse_args()
     for runners in args.runners:
-        for mode in args.modes:
-            print(json.dumps(simulate(args.bin, runners, args.minutes, args.factor, mode == "synchronised")), flush=True)
+        for data in args.data:
+            for mode in args.modes:
+                print(json.dumps(simulate(
+                    args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing")), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ store sets last_access to the insert time). Both clocks are this machine's. Prin
     Benchmarks/scripts/replication_latency.py --bin .build/release --daemons 2 10 30 --entries 200
 
 Memory: VmRSS of every daemon at the end, and with --rss-entries M a separate pair of daemons where runner 0 holds
-M entries and runner 1 receives all of them (gossip, then restarts and receives them again via join-time sync).
+M entries and runner 1 receives all of them (gossip, then restarts and receives them again via join-time sync);
+there VmRSS, RssAnon (heap and stacks: VmRSS minus the mapped binary and shared libraries) and VmHWM (peak) are
+reported per daemon ([runner 0, runner 1]), with the store sizes.
 Python standard library only.
 """
 
@@ -51,7 +53,8 @@ class Fleet:
         self.secret = secret
         self.processes: list[subprocess.Popen] = []
         out = os.path.join(root, "stand-in.out")
-        self.standin = self.spawn([f"{binaries}/github-stand-in", "--port", "0"], out, {})
+        # A budget no run can spend (the default 5000 per token and hour stops a 10 000-entry fill half-way).
+        self.standin = self.spawn([f"{binaries}/github-stand-in", "--port", "0", "--rate-limit", "1000000"], out, {})
         self.url = wait_lines(out, 1, self.standin)[0]
 
     def spawn(self, args: list[str], out: str, env: dict[str, str]) -> subprocess.Popen:
@@ -97,12 +100,18 @@ class Fleet:
                 process.wait()
 
 
-def rss_mib(pid: int) -> float:
+def memory_mib(pid: int, field: str = "VmRSS") -> float:
+    """A /proc/PID/status memory field in MiB: VmRSS (resident), RssAnon (its heap/stack part; the rest is mapped
+    binary and library pages), VmHWM (peak resident)."""
     with open(f"/proc/{pid}/status") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def memory_report(*pids: int) -> dict:
+    return {field: [round(memory_mib(pid, field), 1) for pid in pids] for field in ("VmRSS", "RssAnon", "VmHWM")}
 
 
 def peer_rows(directory: str) -> list[tuple[float, float]]:
@@ -111,6 +120,11 @@ def peer_rows(directory: str) -> list[tuple[float, float]]:
         return db.execute("SELECT fetched_at, last_access FROM entries WHERE origin = 'peer'").fetchall()
     finally:
         db.close()
+
+
+def store_mib(directory: str) -> float:
+    return sum(os.path.getsize(os.path.join(directory, name))
+               for name in os.listdir(directory) if name.startswith("cache.sqlite")) / 2**20
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -139,14 +153,15 @@ def latency_run(binaries: str, count: int, entries: int, interval: float) -> dic
             latencies = []
             for index in range(1, count):
                 latencies += [(stored - fetched) * 1000 for fetched, stored in peer_rows(fleet.directory(index))]
-            rss = [rss_mib(process.pid) for process, _ in daemons]
+            rss = [memory_mib(process.pid) for process, _ in daemons]
+            anon = [memory_mib(process.pid, "RssAnon") for process, _ in daemons]
             expected = entries * (count - 1)
             return {
                 "daemons": count, "entries": entries, "received": len(latencies), "expected": expected,
                 "p50_ms": round(percentile(latencies, 0.50), 2), "p99_ms": round(percentile(latencies, 0.99), 2),
                 "max_ms": round(max(latencies), 2), "mean_ms": round(statistics.mean(latencies), 2),
                 "rss_mib_max": round(max(rss), 1), "rss_mib_median": round(statistics.median(rss), 1),
-                "charged": fleet.charged()["charged"],
+                "rss_anon_mib_max": round(max(anon), 1), "charged": fleet.charged()["charged"],
             }
         finally:
             fleet.stop()
@@ -157,7 +172,7 @@ def rss_run(binaries: str, entries: int) -> dict:
         fleet = Fleet(binaries, root, f"bench-{random.random()}")
         try:
             (first, address), (second, _) = start_fleet(fleet, 2)
-            idle = (rss_mib(first.pid), rss_mib(second.pid))
+            idle = memory_report(first.pid, second.pid)
             started = time.time()
             with ThreadPoolExecutor(max_workers=4) as pool:
                 list(pool.map(lambda item: fleet.get(0, "repos", f"rss-org-{item}"), range(entries)))
@@ -166,7 +181,7 @@ def rss_run(binaries: str, entries: int) -> dict:
             while len(peer_rows(fleet.directory(1))) < entries and time.time() < deadline:
                 time.sleep(0.5)
             gossiped = len(peer_rows(fleet.directory(1)))
-            after_gossip = (rss_mib(first.pid), rss_mib(second.pid))
+            after_gossip = memory_report(first.pid, second.pid)
             # Runner 1 restarts with an empty store and catches up through join-time sync.
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=10)
@@ -181,10 +196,10 @@ def rss_run(binaries: str, entries: int) -> dict:
             synced = len(peer_rows(fleet.directory(1)))
             return {
                 "entries": entries, "fill_seconds": round(fill_seconds, 1), "gossiped": gossiped,
-                "rss_idle_mib": [round(value, 1) for value in idle],
-                "rss_after_gossip_mib": [round(value, 1) for value in after_gossip],
+                "store_mib": [round(store_mib(fleet.directory(index)), 1) for index in (0, 1)],
+                "idle_mib": idle, "after_gossip_mib": after_gossip,
                 "synced": synced, "sync_seconds": round(sync_seconds, 1),
-                "rss_after_sync_mib": [round(rss_mib(first.pid), 1), round(rss_mib(second.pid), 1)],
+                "after_sync_mib": memory_report(first.pid, second.pid),
             }
         finally:
             fleet.stop()

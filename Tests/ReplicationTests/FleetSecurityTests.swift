@@ -57,7 +57,8 @@ struct FleetSecurityTests {
 
             // A second py-libp2p peer publishes three bad messages on the fleet topic.
             let store = try CacheStore.open(directory: a.directory, mode: .readOnly)
-            let row = try #require(try store.freshEntries(now: Date().timeIntervalSince1970).first)
+            let fresh = try #require(try store.freshEntryIndex(now: Date().timeIntervalSince1970).first)
+            let row = try #require(try store.entry(forKey: fresh.key))
             var older = row.replicated
             older.originPeer = Fixtures.entry().originPeer
             older.fetchedAt -= 30

@@ -62,8 +62,12 @@ import Testing
             .init(key: "held-same", fetchedAtMilliseconds: fetched),
             .init(key: "held-newer", fetchedAtMilliseconds: fetched + 1),
         ])
-        #expect(request.selection(of: candidates, now: now).map(\.key) == ["lacking-new", "held-older", "lacking-old"])
-        #expect(SyncRequest(have: [], limit: 1).selection(of: candidates, now: now).map(\.key) == ["lacking-new"])
+        // The responder's index holds only fresh entries (the store filters on expiry).
+        let index = candidates.filter { $0.expiresAtMilliseconds > ReplicatedEntry.milliseconds(now) }.map {
+            SyncRequest.Held(key: $0.key, fetchedAtMilliseconds: $0.fetchedAtMilliseconds)
+        }
+        #expect(request.selection(of: index).map(\.key) == ["lacking-new", "held-older", "lacking-old"])
+        #expect(SyncRequest(have: [], limit: 1).selection(of: index).map(\.key) == ["lacking-new"])
     }
 
     @Test func framesSurviveArbitrarySplits() throws {

@@ -106,15 +106,16 @@ extension CacheStore {
         return nil
     }
 
-    /// Entries still fresh at `now` (`expires_at > now`), newest first, at most `limit`: what a
-    /// peer that joins late should receive.
-    public func freshEntries(now: Double, limit: Int = 10000) throws(GHCacheError) -> [CacheEntry] {
+    /// Key and fetch time of the entries still fresh at `now` (`expires_at > now`), newest first, at
+    /// most `limit`: the index a join-time sync works on. No body is read; load the few entries a
+    /// peer lacks with ``entry(forKey:)``.
+    public func freshEntryIndex(now: Double, limit: Int = 10000) throws(GHCacheError) -> [FreshEntry] {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "\(CacheEntry.select) WHERE e.expires_at > ? ORDER BY e.fetched_at DESC LIMIT ?",
+                sql: "SELECT key, fetched_at FROM entries WHERE expires_at > ? ORDER BY fetched_at DESC LIMIT ?",
                 arguments: [now, limit]
-            ).map(CacheEntry.init(row:))
+            ).map { FreshEntry(key: $0["key"], fetchedAt: $0["fetched_at"]) }
         }
     }
 
@@ -172,5 +173,19 @@ extension CacheStore {
         guard let data = text?.data(using: .utf8), let array = try? JSONSerialization.jsonObject(with: data) as? [Any]
         else { return [] }
         return array.compactMap { $0 as? String }
+    }
+}
+
+/// A fresh entry's key and fetch time (see ``CacheStore/freshEntryIndex(now:limit:)``).
+public struct FreshEntry: Sendable, Equatable {
+    /// The cache key.
+    public var key: String
+    /// When it was fetched from GitHub, Unix seconds.
+    public var fetchedAt: Double
+
+    /// An index row.
+    public init(key: String, fetchedAt: Double) {
+        self.key = key
+        self.fetchedAt = fetchedAt
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The requester's side of a join-time sync: what it already holds (docs/PROTOCOL.md §6).
 public struct SyncRequest: Sendable, Equatable {
-    /// One fresh entry the requester holds.
+    /// One fresh entry (key and fetch time) a peer holds.
     public struct Held: Sendable, Equatable {
         /// The cache key.
         public var key: String
@@ -28,17 +28,13 @@ public struct SyncRequest: Sendable, Equatable {
         self.limit = min(max(limit, 0), SyncProtocol.maxEntries)
     }
 
-    /// What a responder sends for this request: fresh candidates whose key the requester lacks or holds with an
-    /// older fetch, newest fetch first, at most ``limit``. `candidates` are the responder's rows (any order).
-    public func selection(of candidates: [ReplicatedEntry], now: Date) -> [ReplicatedEntry] {
+    /// What a responder sends for this request: of its fresh entries (`candidates`, any order), those whose key the
+    /// requester lacks or holds with an older fetch, newest fetch first, at most ``limit``.
+    public func selection(of candidates: [Held]) -> [Held] {
         let held = Dictionary(have.map { ($0.key, $0.fetchedAtMilliseconds) }) { max($0, $1) }
-        let nowMs = ReplicatedEntry.milliseconds(now)
         return
             candidates
-            .filter { entry in
-                entry.expiresAtMilliseconds > nowMs
-                    && held[entry.key].map { $0 < entry.fetchedAtMilliseconds } ?? true
-            }
+            .filter { candidate in held[candidate.key].map { $0 < candidate.fetchedAtMilliseconds } ?? true }
             .sorted { $0.fetchedAtMilliseconds > $1.fetchedAtMilliseconds }
             .prefix(limit)
             .map { $0 }
@@ -93,5 +89,12 @@ extension FleetCodec {
             have.append(SyncRequest.Held(key: key, fetchedAtMilliseconds: number.int64Value))
         }
         return SyncRequest(have: have, limit: limit)
+    }
+}
+
+extension SyncRequest.Held {
+    /// The index row of a stored entry.
+    init(_ entry: FreshEntry) {
+        self.init(key: entry.key, fetchedAtMilliseconds: ReplicatedEntry.milliseconds(entry.fetchedAt))
     }
 }

@@ -48,9 +48,8 @@ final class SyncService: Sendable {
         var counters: [String: Int] = [:]
         do {
             let now = Date()
-            let have = try store.freshEntries(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries).map {
-                SyncRequest.Held(key: $0.key, fetchedAtMilliseconds: ReplicatedEntry.milliseconds($0.fetchedAt))
-            }
+            let have = try store.freshEntryIndex(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries)
+                .map(SyncRequest.Held.init)
             let payload = try codec.sealRequest(SyncRequest(have: have, limit: maxEntries), now: now)
             try await stream.write(SyncFrame.payload(payload).bytes)
             try await stream.closeWrite()
@@ -164,16 +163,17 @@ final class SyncService: Sendable {
     /// Sends the entries `request` selects, then the end marker, then FIN. Returns how many were sent.
     private func respond(to request: SyncRequest, on stream: P2PStream, watchdog: StreamWatchdog) async throws -> Int {
         let now = Date()
-        let candidates = try store.freshEntries(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries).map {
-            row in
-            var entry = row.replicated
-            if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
-            return entry
-        }
+        // Only the index is read up front; each selected entry's body is loaded as it is sent.
+        let index = try store.freshEntryIndex(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries)
         var batch: [UInt8] = []
         var sent = 0
         var bytes = 0
-        for entry in request.selection(of: candidates, now: now) {
+        for held in request.selection(of: index.map(SyncRequest.Held.init)) {
+            guard let row = try store.entry(forKey: held.key), row.expiresAt > now.timeIntervalSince1970 else {
+                continue  // evicted or expired since the index was read
+            }
+            var entry = row.replicated
+            if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
             guard let token = try? codec.seal(entry) else { continue }  // too big to replicate: skip it
             let frame = SyncFrame.payload(token).bytes
             guard bytes + frame.count <= SyncProtocol.maxResponseBytes else { break }

@@ -9,7 +9,7 @@ struct GarbageCollectionTests {
     func seed(_ store: CacheStore, _ name: String, fetchedAt: Double, access: Double, size: Int = 10) throws {
         let request = try target("/\(name)")
         try store.storeFetched(
-            FetchedResponse(status: 200, headers: [:], body: Data(repeating: 0x41, count: size)), target: request,
+            GitHubResponse(status: 200, headers: [:], body: Data(repeating: 0x41, count: size)), target: request,
             ttl: 100, tokenFingerprint: "fp", now: fetchedAt, leaseOwner: nil, counters: [:])
         try store.recordServed(key: request.key, counter: Counter.localHits, now: access)
     }

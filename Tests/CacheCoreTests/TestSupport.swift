@@ -35,8 +35,8 @@ func target(_ path: String, accept: String = RequestTarget.defaultAccept) throws
 }
 
 /// A 200 response with a JSON body.
-func response(_ body: String, headers: [String: String] = [:]) -> FetchedResponse {
-    FetchedResponse(
+func response(_ body: String, headers: [String: String] = [:]) -> GitHubResponse {
+    GitHubResponse(
         status: 200, headers: ["content-type": "application/json"].merging(headers) { $1 }, body: Data(body.utf8))
 }
 

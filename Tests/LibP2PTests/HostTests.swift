@@ -35,19 +35,28 @@ struct HostTests {
         return try await back
     }
 
-    @Test("dial, events, identify, ping, protocol fallback, 300 KB both ways, close")
-    func basics() async throws {
+    /// Runs `body` with two fresh hosts that both serve echo, failing after `seconds`; shuts both down afterwards.
+    static func withHostPair(seconds: Double, _ body: @escaping @Sendable (Host, Host) async throws -> Void)
+        async throws
+    {
         let a = Host(identity: .generate())
         let b = Host(identity: .generate())
-        defer {
-            Task {
-                await a.shutdown()
-                await b.shutdown()
-            }
+        serveEcho(on: a)
+        serveEcho(on: b)
+        do {
+            try await withTimeout(seconds) { try await body(a, b) }
+        } catch {
+            await a.shutdown()
+            await b.shutdown()
+            throw error
         }
-        Self.serveEcho(on: a)
-        Self.serveEcho(on: b)
-        try await withTimeout(30) {
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("dial, events, identify, ping, protocol fallback, 300 KB both ways, close")
+    func basics() async throws {
+        try await Self.withHostPair(seconds: 30) { a, b in
             let eventsA = a.events()
             let eventsB = b.events()
             let addr = try #require(try await b.listen(on: Multiaddr(parsing: Self.loopback)).first)
@@ -89,16 +98,7 @@ struct HostTests {
 
     @Test("many concurrent streams on one connection each carry their own bytes")
     func concurrentStreams() async throws {
-        let a = Host(identity: .generate())
-        let b = Host(identity: .generate())
-        defer {
-            Task {
-                await a.shutdown()
-                await b.shutdown()
-            }
-        }
-        Self.serveEcho(on: b)
-        try await withTimeout(60) {
+        try await Self.withHostPair(seconds: 60) { a, b in
             let addr = try #require(try await b.listen(on: Multiaddr(parsing: Self.loopback)).first)
             let peer = try await a.dial(addr)
             try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -115,17 +115,7 @@ struct HostTests {
 
     @Test("simultaneous dials in both directions leave working connections")
     func simultaneousDials() async throws {
-        let a = Host(identity: .generate())
-        let b = Host(identity: .generate())
-        defer {
-            Task {
-                await a.shutdown()
-                await b.shutdown()
-            }
-        }
-        Self.serveEcho(on: a)
-        Self.serveEcho(on: b)
-        try await withTimeout(30) {
+        try await Self.withHostPair(seconds: 30) { a, b in
             let addrA = try #require(try await a.listen(on: Multiaddr(parsing: Self.loopback)).first)
             let addrB = try #require(try await b.listen(on: Multiaddr(parsing: Self.loopback)).first)
             async let ab = a.dial(addrB)
@@ -138,15 +128,7 @@ struct HostTests {
 
     @Test("a dial naming another peer ID fails and leaves no connection")
     func wrongPeerID() async throws {
-        let a = Host(identity: .generate())
-        let b = Host(identity: .generate())
-        defer {
-            Task {
-                await a.shutdown()
-                await b.shutdown()
-            }
-        }
-        try await withTimeout(30) {
+        try await Self.withHostPair(seconds: 30) { a, b in
             let addr = try #require(try await b.listen(on: Multiaddr(parsing: Self.loopback)).first)
             let impostor = Identity.generate().peerID
             let wrong = addr.withoutPeerID.appending(.p2p(impostor))
@@ -175,7 +157,7 @@ struct HostTests {
         try await withTimeout(30) {
             let addr = try #require(try await host.listen(on: Multiaddr(parsing: Self.loopback)).first)
             let port = try #require(addr.tcpEndpoint?.port)
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let valid =
                 Multistream.encode(Multistream.header) + Multistream.encode("/noise") + [0, 32]
                 + [UInt8](repeating: 9, count: 32) + [0x01, 0x00] + [UInt8](repeating: 1, count: 256)

@@ -6,7 +6,7 @@ import Testing
 struct NoiseFuzzTests {
     @Test("random and mutated Noise transport frames fail cleanly", arguments: 0..<4)
     func transportFrames(seed: Int) async throws {
-        var rng = SplitMix(seed: UInt64(seed) &+ 100)
+        var rng = SplitMix64(seed: UInt64(seed) &+ 100)
         let key = [UInt8](repeating: 3, count: 32)
         var sender = NoiseCipherState(key: key)
         let valid = NoiseFraming.frame(try sender.encrypt(Array("/multistream/1.0.0\n".utf8)))
@@ -28,7 +28,7 @@ struct NoiseFuzzTests {
 
     @Test("random handshake messages are rejected without crashing", arguments: 0..<2)
     func handshakeMessages(seed: Int) throws {
-        var rng = SplitMix(seed: UInt64(seed) &+ 200)
+        var rng = SplitMix64(seed: UInt64(seed) &+ 200)
         for _ in 0..<200 {
             let message = (0..<Int(rng.next() % 260)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             var initiator = NoiseHandshakeXX(initiator: true, staticKey: .init())
@@ -42,7 +42,7 @@ struct NoiseFuzzTests {
 
     @Test("random multistream input fails negotiation cleanly", arguments: 0..<2)
     func multistream(seed: Int) async throws {
-        var rng = SplitMix(seed: UInt64(seed) &+ 300)
+        var rng = SplitMix64(seed: UInt64(seed) &+ 300)
         for _ in 0..<200 {
             let input = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let pipe = BytePipe()

@@ -198,7 +198,7 @@ struct YamuxTests {
 
     @Test("random and mutated frames close the session without crashing", arguments: 0..<4)
     func fuzz(seed: Int) async throws {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         let valid =
             YamuxHeader(type: .windowUpdate, flags: .syn, streamID: 2, length: 0).encoded
             + YamuxHeader(type: .data, streamID: 2, length: 3).encoded + [1, 2, 3]
@@ -221,18 +221,5 @@ struct YamuxTests {
             }
             #expect(session.isClosed)
         }
-    }
-}
-
-/// A small deterministic PRNG for fuzz inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import CacheCore
 import Foundation
+import LibP2P
 import Testing
 
 @testable import Replication

@@ -30,7 +30,7 @@ final class LookupFixture: Sendable {
             let now = Date().timeIntervalSince1970
             for target in targets {
                 try store.storeFetched(
-                    FetchedResponse(status: 200, headers: ["content-type": "application/json"], body: body),
+                    GitHubResponse(status: 200, headers: ["content-type": "application/json"], body: body),
                     target: target, ttl: 86400, tokenFingerprint: "bench", now: now, leaseOwner: nil, counters: [:])
             }
             client = CacheClient(

@@ -143,7 +143,7 @@ public final class CacheClient: Sendable {
         switch ResponseClassifier.classify(response, now: now) {
         case .success:
             let entry = try store.storeFetched(
-                FetchedResponse(status: response.status, headers: response.headers, body: response.body),
+                response,
                 target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
                 leaseOwner: leaseOwner, counters: [Counter.misses: 1, Counter.apiCalls: 1])
             LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)

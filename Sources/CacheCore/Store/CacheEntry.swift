@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 
-/// One cached GitHub response: a row of the `entries` table.
+/// One cached GitHub response: a row of the `entries` table. The response and its identity are
+/// ``replicated`` (what a peer sends); its fields read directly (`entry.body`, `entry.fetchedAt`).
+@dynamicMemberLookup
 public struct CacheEntry: Sendable, Equatable {
     /// Where the stored copy came from.
     public enum Origin: String, Sendable {
@@ -11,52 +13,29 @@ public struct CacheEntry: Sendable, Equatable {
         case peer
     }
 
-    /// Hex SHA-256 of the key material (``RequestTarget/key``).
-    public var key: String
-    /// Always `GET`.
-    public var method: String
-    /// Normalised path and sorted query.
-    public var url: String
-    /// `Accept` header of the request.
-    public var accept: String
-    /// `X-GitHub-Api-Version` header of the request.
-    public var apiVersion: String
-    /// HTTP status (2xx; errors are never cached).
-    public var status: Int
-    /// Selected response headers (``CacheEntry/keptHeaders``), lower-case names.
-    public var headers: [String: String]
-    /// The exact response body.
-    public var body: Data
-    /// CIDv1 (raw, sha2-256, base32) of `body`.
-    public var cid: String
-    /// When GitHub produced (or last confirmed, via 304) this copy, in Unix seconds.
-    public var fetchedAt: Double
-    /// When the copy stops being fresh under the TTL of whoever fetched it, in Unix seconds.
-    public var expiresAt: Double
+    /// The replicable content of this entry (what a peer sends).
+    public var replicated: ReplicatedEntry
     /// When the copy was last written or used by a lookup, in Unix seconds (for LRU eviction).
     public var lastAccess: Double
     /// `local` or `peer`.
     public var origin: Origin
-    /// The peer ID the copy came from, for `peer` entries.
-    public var originPeer: String?
     /// Store-wide write sequence number; grows with every write of any row.
     public var seq: Int64
     /// Size of `body` in bytes.
     public var size: Int
 
+    /// The fields of ``replicated``: key, method, url, accept, apiVersion, status, headers, body,
+    /// cid, fetchedAt, expiresAt, originPeer.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<ReplicatedEntry, Value>) -> Value {
+        get { replicated[keyPath: keyPath] }
+        set { replicated[keyPath: keyPath] = newValue }
+    }
+
     /// Response headers worth keeping. `x-ratelimit-*` and the like are never stored.
     public static let keptHeaders = ["content-type", "link", "last-modified", "etag"]
 
     /// The `Link` header, if any.
-    public var link: String? { headers["link"] }
-
-    /// The replicable content of this entry (what a peer sends).
-    public var replicated: ReplicatedEntry {
-        ReplicatedEntry(
-            key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
-            headers: headers, body: body, cid: cid, fetchedAt: fetchedAt, expiresAt: expiresAt,
-            originPeer: originPeer)
-    }
+    public var link: String? { replicated.headers["link"] }
 
     static let columns =
         "key, method, url, accept, api_version, status, headers, body, cid, fetched_at, expires_at, last_access, "
@@ -73,20 +52,13 @@ public struct CacheEntry: Sendable, Equatable {
     static let lastAccessExpression = "max(e.last_access, coalesce(a.last_access, 0))"
 
     init(row: Row) {
-        key = row["key"]
-        method = row["method"]
-        url = row["url"]
-        accept = row["accept"]
-        apiVersion = row["api_version"]
-        status = row["status"]
-        headers = Self.decodeHeaders(row["headers"])
-        body = row["body"] ?? Data()
-        cid = row["cid"]
-        fetchedAt = row["fetched_at"]
-        expiresAt = row["expires_at"]
+        replicated = ReplicatedEntry(
+            key: row["key"], method: row["method"], url: row["url"], accept: row["accept"],
+            apiVersion: row["api_version"], status: row["status"], headers: Self.decodeHeaders(row["headers"]),
+            body: row["body"] ?? Data(), cid: row["cid"], fetchedAt: row["fetched_at"], expiresAt: row["expires_at"],
+            originPeer: row["origin_peer"])
         lastAccess = row["last_access"]
         origin = Origin(rawValue: row["origin"] ?? "") ?? .local
-        originPeer = row["origin_peer"]
         seq = row["seq"]
         size = row["size"]
     }

@@ -15,23 +15,6 @@ public struct Validators: Sendable, Equatable {
     }
 }
 
-/// A successful response from GitHub, ready to store.
-public struct FetchedResponse: Sendable, Equatable {
-    /// HTTP status (2xx).
-    public var status: Int
-    /// Response headers, lower-case names.
-    public var headers: [String: String]
-    /// Body bytes.
-    public var body: Data
-
-    /// Creates a response.
-    public init(status: Int, headers: [String: String], body: Data) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-}
-
 extension CacheStore {
     /// The entry for `key`, without touching it.
     public func entry(forKey key: String) throws(GHCacheError) -> CacheEntry? {
@@ -76,7 +59,7 @@ extension CacheStore {
     /// Validators other tokens received for the old body are dropped: they describe another body.
     @discardableResult
     public func storeFetched(
-        _ response: FetchedResponse, target: RequestTarget, ttl: Int, tokenFingerprint: String, now: Double,
+        _ response: GitHubResponse, target: RequestTarget, ttl: Int, tokenFingerprint: String, now: Double,
         leaseOwner: String?, counters: [String: Int]
     ) throws(GHCacheError) -> CacheEntry {
         let kept = response.headers.filter { CacheEntry.keptHeaders.contains($0.key) }

@@ -512,13 +512,16 @@ struct OutputBuilder {
     }
 }
 
-/// A small, fast, seedable random generator (SplitMix64) for peer selection.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A small, fast, seedable random generator (SplitMix64) for peer selection (tests use it for
+/// reproducible fuzz inputs).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

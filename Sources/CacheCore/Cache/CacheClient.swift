@@ -10,20 +10,24 @@ public final class CacheClient: Sendable {
     public let store: CacheStore
     private let transport: any GitHubTransport
     private let tokens: TokenProvider
+    private let forwarder: (any MissForwarder)?
     private let clock: @Sendable () -> Double
 
     /// How often a process waiting for a concurrent fetch of the same key polls the store.
     static let pollInterval: Duration = .milliseconds(20)
 
-    /// Creates a client.
+    /// Creates a client. `forwarder`, when set, is asked to answer every lookup the store cannot serve fresh
+    /// before this client calls GitHub itself.
     public init(
         configuration: Configuration, store: CacheStore, transport: any GitHubTransport, tokens: TokenProvider,
+        forwarder: (any MissForwarder)? = nil,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.configuration = configuration
         self.store = store
         self.transport = transport
         self.tokens = tokens
+        self.forwarder = forwarder
         self.clock = clock
     }
 
@@ -46,6 +50,12 @@ public final class CacheClient: Sendable {
         let fingerprint = try TokenFingerprinter(cacheDir: configuration.cacheDir).fingerprint(token)
         if let backoff = try store.backoff(scope: fingerprint, now: now) {
             return try serveStale(context, because: Self.describe(backoff), failing: .unavailable)
+        }
+        if let forwarder,
+            let answer = try await forwarder.forward(
+                ForwardedLookup(target: target, ttl: ttl, options: options, token: token, stored: entry))
+        {
+            return answer
         }
         let owner = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))"
         let leaseDuration = configuration.connectTimeout + 2 * configuration.timeout + 5

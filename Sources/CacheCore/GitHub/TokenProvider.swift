@@ -7,12 +7,21 @@ import Synchronization
 public final class TokenProvider: Sendable {
     private let configuration: Configuration
     private let note: @Sendable (String) -> Void
-    private let resolved = Mutex<String??>(nil)
+    private let resolved: Mutex<String??>
 
     /// Creates a provider; `note` receives the unauthenticated notice.
     public init(configuration: Configuration, note: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.note = note
+        self.resolved = Mutex(nil)
+    }
+
+    /// A provider that always answers `token` (`nil`: unauthenticated, with no notice): a request
+    /// that brought its own `Authorization`, as on the daemon's local endpoint.
+    public init(fixed token: String?, configuration: Configuration) {
+        self.configuration = configuration
+        self.note = { _ in }
+        self.resolved = Mutex(.some(token))
     }
 
     /// The token, resolved once per process.

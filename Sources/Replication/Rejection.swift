@@ -13,6 +13,8 @@ public enum RejectReason: String, Sendable, CaseIterable, Codable {
     case clockSkew = "clock_skew"
     /// The body does not match the entry's content ID.
     case cidMismatch = "cid_mismatch"
+    /// A fill answer carries another key than the one asked for.
+    case keyMismatch = "key_mismatch"
     /// Not newer than the copy already stored (a replay, or an older fetch).
     case stale
 }

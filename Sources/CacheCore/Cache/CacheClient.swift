@@ -37,7 +37,7 @@ public final class CacheClient: Sendable {
         let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
         let now = clock()
         let entry = options.noCache ? nil : try store.entry(forKey: key)
-        if let entry, now - entry.fetchedAt < Double(ttl) {
+        if let entry, !options.revalidate, now - entry.fetchedAt < Double(ttl) {
             try store.recordServed(
                 key: key, counter: entry.origin == .peer ? Counter.peerHits : Counter.localHits, now: now)
             return result(entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now)
@@ -234,9 +234,7 @@ public final class CacheClient: Sendable {
     private func result(_ entry: CacheEntry, _ target: RequestTarget, _ servedFrom: ServedFrom, ttl: Int, now: Double)
         -> LookupResult
     {
-        LookupResult(
-            target: target, status: entry.status, headers: entry.headers, body: entry.body, servedFrom: servedFrom,
-            age: max(0, now - entry.fetchedAt), ttl: ttl, rateLimit: nil, warning: nil)
+        LookupResult(entry: entry, target: target, servedFrom: servedFrom, ttl: ttl, now: now)
     }
 
     private static func describe(_ backoff: Backoff) -> String {

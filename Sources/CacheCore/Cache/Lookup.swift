@@ -10,13 +10,20 @@ public struct LookupOptions: Sendable, Equatable {
     public var offline: Bool
     /// `--max-stale`: how long past its expiry a copy may be served after an error, in seconds.
     public var maxStale: Int
+    /// Revalidate the stored copy now even if it is fresh (a conditional request when validators allow it):
+    /// the daemon's refresh-ahead.
+    public var revalidate: Bool
 
     /// Creates options.
-    public init(ttlOverride: Int? = nil, noCache: Bool = false, offline: Bool = false, maxStale: Int = 86400) {
+    public init(
+        ttlOverride: Int? = nil, noCache: Bool = false, offline: Bool = false, maxStale: Int = 86400,
+        revalidate: Bool = false
+    ) {
         self.ttlOverride = ttlOverride
         self.noCache = noCache
         self.offline = offline
         self.maxStale = maxStale
+        self.revalidate = revalidate
     }
 }
 
@@ -34,6 +41,9 @@ public enum ServedFrom: Sendable, Equatable {
     case revalidated
     /// A stale copy, served because GitHub could not or must not be asked.
     case stale
+    /// A copy the key's owner in the fleet fetched or revalidated for this lookup (fleet fill: one API
+    /// call for the whole fleet).
+    case filled
 
     /// The `--verbose` label.
     public var label: String {
@@ -44,6 +54,7 @@ public enum ServedFrom: Sendable, Equatable {
         case .miss: "MISS"
         case .revalidated: "REVALIDATED"
         case .stale: "STALE"
+        case .filled: "HIT peer (filled by the key's owner)"
         }
     }
 }
@@ -68,4 +79,20 @@ public struct LookupResult: Sendable {
     public var rateLimit: RateLimitSnapshot?
     /// A warning for stderr (stale copy served, and why).
     public var warning: String?
+
+    /// An answer served from `entry`.
+    public init(
+        entry: CacheEntry, target: RequestTarget, servedFrom: ServedFrom, ttl: Int, now: Double,
+        rateLimit: RateLimitSnapshot? = nil, warning: String? = nil
+    ) {
+        self.target = target
+        self.status = entry.status
+        self.headers = entry.headers
+        self.body = entry.body
+        self.servedFrom = servedFrom
+        self.age = max(0, now - entry.fetchedAt)
+        self.ttl = ttl
+        self.rateLimit = rateLimit
+        self.warning = warning
+    }
 }

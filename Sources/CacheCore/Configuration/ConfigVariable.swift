@@ -16,6 +16,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case githubToken = "GITHUB_TOKEN"
     case ghToken = "GH_TOKEN"
     case apiURL = "GITHUB_API_URL"
+    case fillTimeout = "CACHE_FILL_TIMEOUT"
+    case refreshAhead = "CACHE_REFRESH_AHEAD"
+    case prewarm = "CACHE_PREWARM"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -35,6 +38,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .p2pSharedSecret: "GH_TOKEN, GITHUB_TOKEN, then `gh auth token`"
         case .githubToken, .ghToken: "(none)"
         case .apiURL: "https://api.github.com"
+        case .fillTimeout: "5"
+        case .refreshAhead: "60 (revalidations per minute; 0 turns refresh-ahead off)"
+        case .prewarm: "(none)"
         }
     }
 

@@ -38,6 +38,14 @@ public struct Configuration: Sendable {
     public var ghToken: String?
     /// Base URL of the GitHub REST API.
     public var apiURL: URL
+    /// How long, in seconds, a daemon waits for the fleet owners of a key to fill a miss before it fetches
+    /// the key itself (`CACHE_FILL_TIMEOUT`).
+    public var fillTimeout: Double
+    /// The most refresh-ahead revalidations a daemon sends per minute (`CACHE_REFRESH_AHEAD`; 0: none).
+    public var refreshAheadPerMinute: Int
+    /// Paths kept warm by refresh-ahead whether or not they are read (`CACHE_PREWARM`); paths without
+    /// wildcards are also fetched when the daemon starts.
+    public var prewarm: [PathPattern]
     /// The config file that was read, if any.
     public var configFile: String?
     /// Non-fatal remarks (unknown keys in the config file), to print on stderr.
@@ -120,6 +128,22 @@ public struct Configuration: Sendable {
         apiURL =
             try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
             ?? URL(string: "https://api.github.com")!
+        fillTimeout =
+            try resolver.value(.fillTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
+        refreshAheadPerMinute =
+            try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 60
+        prewarm = []
+        if let (text, source) = resolver.raw(.prewarm) {
+            for item in Self.listItems(text.replacingOccurrences(of: " ", with: ",")) {
+                guard let pattern = PathPattern(item) else {
+                    throw GHCacheError(
+                        "CACHE_PREWARM=\(text) (from \(source)): \"\(item)\" is not a path pattern such as "
+                            + "/repos/octo-org/app/actions/runs?status=queued or /orgs/octo-org/actions/runners",
+                        exitStatus: .usage)
+                }
+                prewarm.append(pattern)
+            }
+        }
         configFile = file?.path
         let known = Set(ConfigVariable.allCases.map(\.rawValue))
         warnings = (file?.values.keys.sorted() ?? []).filter { !known.contains($0) }.map { key in

@@ -37,4 +37,16 @@ public enum Counter {
     public static let syncEntriesSent = "sync_entries_sent"
     /// Prefix of the refused sync requests by reason: `sync_rejected.<reason>`.
     public static let syncRejectedPrefix = "sync_rejected."
+    /// Misses of this runner that the key's owner in the fleet filled (one API call for the fleet).
+    public static let fills = "fills"
+    /// Fill requests this daemon answered for other runners as the key's owner.
+    public static let fillsServed = "fills_served"
+    /// Fill attempts that failed (timeout, dead owner, bad answer) and fell back to the next owner or a local fetch.
+    public static let fillFallbacks = "fill_fallbacks"
+    /// Prefix of the refused fill answers by reason: `fill_rejected.<reason>` (`key_mismatch`, `cid_mismatch`...).
+    public static let fillRejectedPrefix = "fill_rejected."
+    /// A fill answer dropped for `reason`.
+    public static func fillRejected(_ reason: String) -> String { fillRejectedPrefix + reason }
+    /// Revalidations the daemon sent ahead of expiry for keys it owns (refresh-ahead, prewarm).
+    public static let refreshAhead = "refresh_ahead"
 }

@@ -30,6 +30,11 @@ struct EntryIntake: Sendable {
             logger.debug("dropped an entry", metadata: ["ghcache.peer": "\(sender)", "ghcache.reason": "\(error)"])
             return .rejected(error)
         }
+        return store(entry, from: sender, now: now)
+    }
+
+    /// Checks an opened entry against the store and stores it (a gossip message, a sync frame, a fill answer).
+    func store(_ entry: ReplicatedEntry, from sender: String, now: Date = Date()) -> Outcome {
         do {
             if let stored = try store.fetchedAt(key: entry.key) {
                 let storedMilliseconds = ReplicatedEntry.milliseconds(stored)

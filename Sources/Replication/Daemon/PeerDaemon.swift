@@ -36,9 +36,20 @@ public final class PeerDaemon: Service, Sendable {
     private let sync: SyncService
     private let publisher: Publisher
     private let socket: LocalWriteSocket?
+    let membership: Membership
+    private let control: ControlChannel
+    private let fill: FleetFill
+    private let fillService: FillService
     private let events: AsyncStream<PeerEvent>
     private let bootstrapAddresses: [Multiaddr]
     private let logger: Logger
+
+    /// The peer IDs of the other fleet members this daemon heard from recently (the candidates to own a key).
+    public var fleetMembers: [String] { membership.live().keys.map(\.description).sorted() }
+
+    /// Answers this machine's misses through the key's owner in the fleet (fleet fill); give it to the cache
+    /// clients of lookups made on this machine (the local endpoint).
+    public var missForwarder: any MissForwarder { fill }
 
     private init(
         settings: PeerDaemonSettings, host: LibP2P.Host, gossip: GossipSub, intake: EntryIntake, lastSeq: Int64,
@@ -53,6 +64,21 @@ public final class PeerDaemon: Service, Sendable {
         self.publisher = Publisher(
             gossip: gossip, intake: intake, localPeer: host.peerID.description, lastSeq: lastSeq)
         self.socket = socket
+        let membership = Membership(localPeer: host.peerID, expiry: settings.memberExpiry)
+        self.membership = membership
+        self.control = ControlChannel(
+            gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
+            logger: logger)
+        self.fill = FleetFill(
+            host: host, membership: membership, intake: intake,
+            timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)), logger: logger)
+        let configuration = settings.configuration
+        let ownerClient = CacheClient(
+            configuration: configuration, store: intake.store,
+            transport: HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout),
+            tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") })
+        self.fillService = FillService(
+            client: ownerClient, intake: intake, localPeer: host.peerID.description, logger: logger)
         self.events = events
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
@@ -109,8 +135,14 @@ public final class PeerDaemon: Service, Sendable {
             settings: settings, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq, socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, warnings: warnings, logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
+        host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
+            await fillService.serve(stream)
+        }
         await gossip.setValidator(topic: codec.topic) { [intake] message in
             Self.validate(message, intake: intake)
+        }
+        await gossip.setValidator(topic: daemon.control.topic) { [control = daemon.control] message in
+            control.validate(message)
         }
         await gossip.start()
         return daemon
@@ -119,10 +151,13 @@ public final class PeerDaemon: Service, Sendable {
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) or cancellation, then cleans up.
     public func run() async throws {
         let messages = await gossip.subscribe(intake.codec.topic)
+        let controlMessages = await gossip.subscribe(control.topic)
         writeStatus()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { for await _ in messages {} }  // validated messages are stored by the validator
+                group.addTask { for await _ in controlMessages {} }  // and control messages handled by theirs
+                group.addTask { await self.control.run(interval: self.settings.announceInterval) }
                 group.addTask { await self.followConnections() }
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.tailStore() }
@@ -143,6 +178,7 @@ public final class PeerDaemon: Service, Sendable {
     private func shutdown() async {
         logger.info("shutting down")
         socket?.stop()
+        await fillService.client.shutdown()
         await gossip.stop()
         await host.shutdown()
         do {
@@ -163,8 +199,14 @@ public final class PeerDaemon: Service, Sendable {
                 if case .connected(let peer) = event {
                     logger.info("connected", metadata: ["ghcache.peer": "\(peer)"])
                     group.addTask { await self.sync.request(from: peer) }
+                    group.addTask {
+                        // Once the new peer has our subscription (its mesh forms at once), tell it who we are.
+                        try? await Task.sleep(for: .milliseconds(200))
+                        await self.control.announce()
+                    }
                 } else if case .disconnected(let peer) = event {
                     logger.info("disconnected", metadata: ["ghcache.peer": "\(peer)"])
+                    membership.forget(peer)
                 }
             }
         }

@@ -28,6 +28,12 @@ public struct PeerDaemonSettings: Sendable {
     public var socketPath: String
     /// Bootstrap dialing back-off.
     var bootstrap = Bootstrap()
+    /// The configuration the daemon's own lookups (fills it serves for other runners, refresh-ahead) run with.
+    public var configuration: Configuration
+    /// How often this daemon announces itself on the control topic (and dials members it is not connected to).
+    public var announceInterval: Duration = .seconds(5)
+    /// A member not heard from for this long is no longer an owner of anything.
+    public var memberExpiry: Duration = .seconds(16)
 
     /// Settings from a loaded configuration and a resolved fleet secret.
     public init(configuration: Configuration, secret: FleetSecret) {
@@ -39,6 +45,7 @@ public struct PeerDaemonSettings: Sendable {
         maxEntries = configuration.maxEntries
         socketPath = configuration.peerSocketPath
         host.agentVersion = "ghcache-peer/\(GHCacheVersion.current)"
+        self.configuration = configuration
     }
 
     /// The identity key file (`$CACHE_DIR/peer-identity.key`, mode 0600).

@@ -67,17 +67,8 @@ extension FleetCodec {
     ///
     /// - Throws: a ``Rejection`` (`oversized`, `undecryptable`, `expired`, `clock_skew`, `malformed`).
     public func openRequest(_ payload: [UInt8], now: Date = Date()) throws(Rejection) -> SyncRequest {
-        let plaintext = try decryptMessage(payload, now: now)
-        guard plaintext.first == Envelope.version else { throw Rejection(.malformed, "unknown sync request version") }
-        let json: [UInt8]
-        do {
-            json = try Zlib.decompress(Array(plaintext.dropFirst()), limit: Envelope.maxDecompressedBytes)
-        } catch .tooLarge {
-            throw Rejection(.oversized, "sync request decompresses beyond \(Envelope.maxDecompressedBytes) bytes")
-        } catch {
-            throw Rejection(.malformed, "sync request is not one valid zlib stream")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
+        let json = try openMessageJSON(payload, now: now)
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
             let pairs = object["have"] as? [[Any]], let limit = (object["limit"] as? NSNumber)?.intValue
         else { throw Rejection(.malformed, "sync request is not {\"have\": [...], \"limit\": N}") }
         var have: [SyncRequest.Held] = []

@@ -1,0 +1,162 @@
+import CacheCore
+import Foundation
+import LibP2P
+import Logging
+import Synchronization
+
+/// The requester's side of fleet fill: a ``MissForwarder`` that asks the key's owner (rendezvous over the members)
+/// to fetch a key this daemon lacks, so one API call serves the fleet even when every runner misses at once.
+///
+/// Concurrent lookups of one key in this daemon share one fill (single flight). A failed owner (dial refused,
+/// stream reset, timeout, a lying answer) is suspected for a while and the next owner is asked; when this daemon
+/// is the next owner, or the fill deadline (`CACHE_FILL_TIMEOUT`) passes, the lookup fetches the key itself.
+final class FleetFill: MissForwarder {
+    let host: LibP2P.Host
+    let membership: Membership
+    let intake: EntryIntake
+    let timeout: Duration
+    let logger: Logger
+    private let inFlight = Mutex<[String: Task<FillResult, Never>]>([:])
+
+    /// The outcome of one fill exchange, shared by the lookups that joined it.
+    enum FillResult: Sendable {
+        /// The entry is stored; the owner that answered.
+        case filled(PeerID)
+        /// Fetch it locally.
+        case fetchLocally
+    }
+
+    init(host: LibP2P.Host, membership: Membership, intake: EntryIntake, timeout: Duration, logger: Logger) {
+        self.host = host
+        self.membership = membership
+        self.intake = intake
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    private var store: CacheStore { intake.store }
+
+    func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
+        let key = lookup.target.key
+        guard membership.owners(of: key).first != membership.localPeer else { return nil }
+        let (task, joined) = inFlight.withLock { flights -> (Task<FillResult, Never>, Bool) in
+            if let running = flights[key] { return (running, true) }
+            let task = Task { await self.fill(lookup) }
+            flights[key] = task
+            return (task, false)
+        }
+        let outcome = await task.value
+        if !joined { _ = inFlight.withLock { $0.removeValue(forKey: key) } }
+        guard case .filled(let owner) = outcome, let entry = try store.entry(forKey: key) else { return nil }
+        let now = Date().timeIntervalSince1970
+        guard now - entry.fetchedAt < Double(lookup.ttl) else { return nil }
+        try store.recordServed(key: key, counter: Counter.peerHits, now: now)
+        if !joined { intake.count([Counter.fills: 1]) }
+        logger.debug("filled by \(owner)", metadata: ["ghcache.key": "\(lookup.target)"])
+        return LookupResult(entry: entry, target: lookup.target, servedFrom: .filled, ttl: lookup.ttl, now: now)
+    }
+
+    /// Asks the owners in turn until one answers, this daemon is next, or the deadline passes.
+    private func fill(_ lookup: ForwardedLookup) async -> FillResult {
+        let deadline = ContinuousClock.now + timeout
+        let request = FillRequest(lookup)
+        for owner in membership.owners(of: request.key).prefix(FillProtocol.maxOwnersTried) {
+            guard owner != membership.localPeer, ContinuousClock.now < deadline else { return .fetchLocally }
+            do {
+                try await ask(owner, request, deadline: deadline)
+                return .filled(owner)
+            } catch {
+                membership.suspect(owner, for: FillProtocol.suspectFor)
+                intake.count([Counter.fillFallbacks: 1])
+                if let rejection = error as? Rejection {
+                    intake.count([Counter.fillRejected(rejection.reason.rawValue): 1])
+                }
+                logger.info(
+                    "fill by \(owner) failed: \(error); trying the next owner",
+                    metadata: ["ghcache.key": "\(lookup.target)"])
+            }
+        }
+        return .fetchLocally
+    }
+
+    /// One fill exchange with `owner`; returns once the answered entry is stored (or the store holds a copy at least
+    /// as new). Throws on any failure, a ``Rejection`` for a bad answer.
+    private func ask(_ owner: PeerID, _ request: FillRequest, deadline: ContinuousClock.Instant) async throws {
+        try await connect(owner, deadline: deadline)
+        let stream = try await host.newStream(to: owner, protocols: [FillProtocol.id])
+        let remaining = deadline - ContinuousClock.now
+        do {
+            try await exchange(stream, request, within: remaining)
+        } catch {
+            stream.reset()
+            throw error
+        }
+    }
+
+    private func exchange(_ stream: P2PStream, _ request: FillRequest, within remaining: Duration) async throws {
+        let owner = stream.remotePeer
+        try await StreamWatchdog.run(stream, idle: remaining, total: remaining) { _ in
+            try await stream.write(SyncFrame.payload(try intake.codec.sealMessage(request)).bytes)
+            try await stream.closeWrite()
+            var reader = SyncFrameReader()
+            let answer = try intake.codec.openMessage(FillAnswer.self, from: try await Self.frame(stream, &reader))
+            guard answer.outcome == "ok" else {
+                throw FillError.ownerFailed(answer.detail)
+            }
+            let entry = try intake.codec.open(try await Self.frame(stream, &reader))
+            guard entry.key == request.key else {
+                throw Rejection(.keyMismatch, "the owner answered key \(entry.key.prefix(12))… for \(request.url)")
+            }
+            switch intake.store(entry, from: owner.description) {
+            case .stored, .duplicate: return
+            case .rejected(let rejection) where rejection.reason == .stale: return  // a newer copy is here already
+            case .rejected(let rejection): throw rejection
+            case .storeFailed: throw FillError.ownerFailed("the store could not take the answer")
+            }
+        }
+    }
+
+    /// Makes sure a connection to `peer` exists, dialling its announced addresses.
+    private func connect(_ peer: PeerID, deadline: ContinuousClock.Instant) async throws {
+        if host.isConnected(to: peer) { return }
+        var lastError: any Error = FillError.unreachable(peer)
+        for address in membership.addresses(of: peer) where ContinuousClock.now < deadline {
+            do {
+                let dialled = try await host.dial(address)
+                guard dialled == peer else { throw FillError.unreachable(peer) }
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    /// Reads the next frame's payload (the end marker or EOF is an error here).
+    static func frame(_ stream: P2PStream, _ reader: inout SyncFrameReader) async throws -> [UInt8] {
+        while true {
+            switch try reader.next() {
+            case .payload(let payload): return payload
+            case .end: throw Rejection(.malformed, "unexpected end marker")
+            case nil:
+                guard let chunk = try await stream.read() else {
+                    throw Rejection(.malformed, "the stream closed before a complete frame")
+                }
+                reader.append(chunk)
+            }
+        }
+    }
+}
+
+/// Why a fill failed without a bad message.
+enum FillError: Error, CustomStringConvertible {
+    case ownerFailed(String)
+    case unreachable(PeerID)
+
+    var description: String {
+        switch self {
+        case .ownerFailed(let detail): "the owner could not fill it (\(detail))"
+        case .unreachable(let peer): "no announced address of \(peer) answered"
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import CacheCore
+import Foundation
+import GitHubStandIn
+import LibP2P
+import Logging
+import Testing
+
+@testable import Replication
+
+/// Daemons in this process (each with its own cache directory, store and libp2p host on 127.0.0.1), one stand-in.
+/// The real-process fleet tests are in FleetTests; these drive the fill protocol directly through the daemons'
+/// miss forwarders, as the local endpoint does.
+private final class InProcessFleet: Sendable {
+    let server: StandInServer
+    let root: String
+    let daemons: [PeerDaemon]
+    let configurations: [Configuration]
+    let tasks: [Task<Void, Never>]
+
+    static let token = "fill-test-token"
+
+    private init(
+        server: StandInServer, root: String, daemons: [PeerDaemon], configurations: [Configuration],
+        tasks: [Task<Void, Never>]
+    ) {
+        self.server = server
+        self.root = root
+        self.daemons = daemons
+        self.configurations = configurations
+        self.tasks = tasks
+    }
+
+    /// Starts `count` daemons, each bootstrapped to the first one only (a star), and waits until every daemon knows
+    /// every other one as a fleet member.
+    static func start(_ count: Int, fillTimeout: Double = 5) async throws -> InProcessFleet {
+        let server = try await StandInServer.start()
+        let root = NSTemporaryDirectory() + "ghcache-fill-\(UUID().uuidString)"
+        var daemons: [PeerDaemon] = []
+        var configurations: [Configuration] = []
+        var tasks: [Task<Void, Never>] = []
+        var logger = Logger(label: "fill-test")
+        logger.logLevel = .warning
+        for index in 0..<count {
+            let environment = [
+                "CACHE_DIR": "\(root)/runner-\(index)", "GITHUB_API_URL": server.baseURL.absoluteString,
+                "GITHUB_TOKEN": token, "PATH": "", "CACHE_FILL_TIMEOUT": "\(fillTimeout)",
+            ]
+            let configuration = try Configuration.load(environment: environment)
+            var settings = PeerDaemonSettings(
+                configuration: configuration, secret: FleetSecret(value: "fill-secret", source: .sharedSecret))
+            settings.listenAddress = "127.0.0.1"
+            settings.listenPort = 0
+            settings.announceInterval = .milliseconds(300)
+            settings.bootstrapPeers = daemons.first.map { [$0.addresses[0]] } ?? []
+            let daemon = try await PeerDaemon.start(settings, logger: logger)
+            daemons.append(daemon)
+            configurations.append(configuration)
+            tasks.append(Task { try? await daemon.run() })
+        }
+        let fleet = InProcessFleet(
+            server: server, root: root, daemons: daemons, configurations: configurations, tasks: tasks)
+        let deadline = Date().addingTimeInterval(20)
+        while daemons.contains(where: { $0.fleetMembers.count < count - 1 }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try #require(daemons.allSatisfy { $0.fleetMembers.count == count - 1 }, "the members did not find each other")
+        return fleet
+    }
+
+    /// A cache client on runner `index` whose misses go through its daemon's fleet fill.
+    func client(_ index: Int) throws -> CacheClient {
+        CacheClient(
+            configuration: configurations[index], store: try CacheStore.open(directory: configurations[index].cacheDir),
+            transport: HTTPTransport(connectTimeout: 10, readTimeout: 10),
+            tokens: TokenProvider(fixed: Self.token, configuration: configurations[index]),
+            forwarder: daemons[index].missForwarder)
+    }
+
+    func target(_ path: String) throws -> RequestTarget { try RequestTarget(path, apiBase: server.baseURL) }
+
+    func counter(_ index: Int, _ name: String) throws -> Int {
+        try CacheStore.open(directory: configurations[index].cacheDir).counters()[name] ?? 0
+    }
+
+    func stop() async {
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        await server.shutdown()
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+@Suite("Fleet fill: one upstream call per key for the whole fleet", .serialized)
+struct FleetFillTests {
+    @Test("five runners missing the same key at the same instant cost one API call")
+    func synchronisedMissesCostOneCall() async throws {
+        let fleet = try await InProcessFleet.start(5)
+        do {
+            let target = try fleet.target("/repos/octo/app/actions/runs?status=queued")
+            let clients = try (0..<5).map { try fleet.client($0) }
+            let answers = try await withThrowingTaskGroup(of: LookupResult.self) { group in
+                for client in clients {
+                    group.addTask { try await client.get(target, options: LookupOptions(ttlOverride: 60)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(fleet.server.stats().charged == 1)
+            #expect(Set(answers.map(\.body)).count == 1)
+            #expect(answers.filter { $0.servedFrom == .filled }.count >= 3)
+            let fills = try (0..<5).reduce(0) { $0 + (try fleet.counter($1, Counter.fills)) }
+            let served = try (0..<5).reduce(0) { $0 + (try fleet.counter($1, Counter.fillsServed)) }
+            #expect(fills >= 3 && served >= fills)
+            for client in clients { await client.shutdown() }
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    @Test("every daemon ranks the owners of a key the same way")
+    func ownersAgree() async throws {
+        let fleet = try await InProcessFleet.start(4)
+        let keys = (0..<50).map { "key-\($0)" }
+        for key in keys {
+            let rankings = Set(fleet.daemons.map { $0.membership.owners(of: key) })
+            #expect(rankings.count == 1, "daemons disagree on the owners of \(key)")
+        }
+        let owners = Set(keys.compactMap { fleet.daemons[0].membership.owners(of: $0).first })
+        #expect(owners.count == 4, "50 keys should spread over all four members")
+        await fleet.stop()
+    }
+}

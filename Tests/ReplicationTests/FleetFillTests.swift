@@ -131,3 +131,121 @@ struct FleetFillTests {
         await fleet.stop()
     }
 }
+
+extension InProcessFleet {
+    /// The index of the daemon that owns `target`, and the index of another runner.
+    func ownerAndRequester(of target: RequestTarget) throws -> (owner: Int, requester: Int) {
+        let owner = try #require(daemons[0].membership.owners(of: target.key).first)
+        let index = try #require(daemons.firstIndex { $0.host.peerID == owner })
+        return (index, (index + 1) % daemons.count)
+    }
+}
+
+@Suite("Fleet fill: dead, slow and lying owners", .serialized)
+struct FleetFillFailureTests {
+    @Test("an owner that stops mid-fill costs the waiting runner no more than the fill timeout, and it still answers")
+    func ownerStopsMidFill() async throws {
+        let fleet = try await InProcessFleet.start(3, fillTimeout: 8)
+        do {
+            let target = try fleet.target("/repos/octo/dead-owner")
+            let (owner, requester) = try fleet.ownerAndRequester(of: target)
+            _ = try fleet.server.addFault(FaultSpec(pathPrefix: "/repos/octo/dead-owner", kind: .hang, count: 1))
+            let client = try fleet.client(requester)
+            let started = ContinuousClock.now
+            let lookup = Task { try await client.get(target, options: LookupOptions()) }
+            let deadline = Date().addingTimeInterval(10)
+            while fleet.server.stats().total == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(fleet.server.stats().total == 1, "the owner never asked the stand-in")
+            fleet.tasks[owner].cancel()  // the owner's daemon shuts down: its connections close mid-fill
+            let answer = try await lookup.value
+            let elapsed = ContinuousClock.now - started
+            #expect(answer.status == 200)
+            #expect(elapsed < .seconds(8), "fell back after \(elapsed)")
+            #expect(try fleet.counter(requester, Counter.fillFallbacks) >= 1)
+            #expect(fleet.server.stats().charged == 1)
+            await client.shutdown()
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    @Test("a slow owner is abandoned after CACHE_FILL_TIMEOUT and the runner fetches the key itself")
+    func slowOwnerTimesOut() async throws {
+        let fleet = try await InProcessFleet.start(3, fillTimeout: 1.5)
+        do {
+            let target = try fleet.target("/repos/octo/slow-owner")
+            let (_, requester) = try fleet.ownerAndRequester(of: target)
+            _ = try fleet.server.addFault(
+                FaultSpec(pathPrefix: "/repos/octo/slow-owner", kind: .hang, count: 1, ms: 20_000))
+            let client = try fleet.client(requester)
+            let started = ContinuousClock.now
+            let answer = try await client.get(target, options: LookupOptions())
+            let elapsed = ContinuousClock.now - started
+            #expect(answer.status == 200)
+            #expect(elapsed < .seconds(6), "took \(elapsed)")
+            #expect(try fleet.counter(requester, Counter.fillFallbacks) >= 1)
+            await client.shutdown()
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    @Test(
+        "an owner that answers another key or a body that does not match its CID is rejected and counted",
+        arguments: ["key_mismatch", "cid_mismatch"])
+    func lyingOwner(lie: String) async throws {
+        let fleet = try await InProcessFleet.start(3)
+        do {
+            let target = try fleet.target("/repos/octo/lied-about")
+            let (owner, requester) = try fleet.ownerAndRequester(of: target)
+            let liar = fleet.daemons[owner]
+            let codec = FleetCodec(key: FleetKey(secret: "fill-secret"))
+            liar.host.setStreamHandler(FillProtocol.id) { stream in
+                var reader = SyncFrameReader()
+                guard let payload = try? await FleetFill.frame(stream, &reader),
+                    let request = try? codec.openMessage(FillRequest.self, from: payload)
+                else { return stream.reset() }
+                let body = Data(#"{"full_name":"octo/evil"}"#.utf8)
+                var entry = ReplicatedEntry(
+                    key: request.key, method: "GET", url: request.url, accept: request.accept,
+                    apiVersion: request.apiVersion,
+                    status: 200, headers: [:], body: body, cid: ContentID.of(body),
+                    fetchedAt: Date().timeIntervalSince1970, expiresAt: Date().timeIntervalSince1970 + 600,
+                    originPeer: liar.peerID)
+                if lie == "key_mismatch" {
+                    entry.url = "/repos/octo/other"
+                    entry.key = RequestTarget.key(
+                        method: "GET", url: entry.url, accept: entry.accept, apiVersion: entry.apiVersion)
+                } else {
+                    entry.body = Data(#"{"full_name":"octo/tampered"}"#.utf8)
+                }
+                let frames = [try? codec.sealMessage(FillAnswer.ok("miss")), try? codec.seal(entry)].compactMap { $0 }
+                try? await stream.write(frames.flatMap { SyncFrame.payload($0).bytes })
+                try? await stream.closeWrite()
+            }
+            let client = try fleet.client(requester)
+            let answer = try await client.get(target, options: LookupOptions())
+            #expect(answer.status == 200)
+            #expect(!String(decoding: answer.body, as: UTF8.self).contains("octo/evil"))
+            #expect(!String(decoding: answer.body, as: UTF8.self).contains("octo/tampered"))
+            #expect(try fleet.counter(requester, Counter.fillRejected(lie)) == 1)
+            #expect(try fleet.counter(requester, Counter.fillFallbacks) == 1)
+            let stored = try CacheStore.open(directory: fleet.configurations[requester].cacheDir)
+            #expect(try stored.entry(forKey: target.key)?.body == answer.body)
+            #expect(
+                try stored.entry(
+                    forKey: RequestTarget.key(
+                        method: "GET", url: "/repos/octo/other", accept: target.accept, apiVersion: target.apiVersion))
+                    == nil)
+            await client.shutdown()
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+}

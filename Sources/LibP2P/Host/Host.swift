@@ -159,14 +159,14 @@ public final class Host: Sendable {
                     return true
                 }
                 guard admitted else {
-                    child.channel.close(promise: nil)
+                    await Self.discard(child)
                     continue
                 }
                 let started = submit {
                     await self.runConnection(child, expectedPeer: nil, isOutbound: false, ready: nil)
                     self.state.withLock { $0.inboundConnections -= 1 }
                 }
-                if !started { child.channel.close(promise: nil) }
+                if !started { await Self.discard(child) }
             }
         }
     }
@@ -200,7 +200,7 @@ public final class Host: Sendable {
                 await self.runConnection(channel, expectedPeer: expected, isOutbound: true, ready: ready.complete)
             }
             if !started {
-                channel.channel.close(promise: nil)
+                Task { await Self.discard(channel) }
                 ready.complete(.failure(HostError.shutDown))
             }
         }
@@ -341,7 +341,7 @@ public final class Host: Sendable {
             return id
         }
         guard let channelID else {
-            nioChannel.close(promise: nil)
+            await Self.discard(channel)
             ready?(.failure(HostError.shutDown))
             return
         }
@@ -407,6 +407,12 @@ public final class Host: Sendable {
                 ? HostError.timeout("connection handshake with \(remoteAddress?.description ?? "peer")") : error
             ready?(.failure(failure))
         }
+    }
+
+    /// Closes a connection that will not be served. A `NIOAsyncChannel` must be closed through `executeThenClose`
+    /// (which also finishes its writer): dropping one unfinished traps in NIO.
+    private static func discard(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        try? await channel.executeThenClose { _, _ in }
     }
 
     /// The stream muxer protocol id.

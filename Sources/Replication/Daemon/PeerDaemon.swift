@@ -30,7 +30,7 @@ public final class PeerDaemon: Service, Sendable {
     public var bootstrapCount: Int { bootstrapAddresses.count }
 
     private let settings: PeerDaemonSettings
-    private let host: LibP2P.Host
+    let host: LibP2P.Host
     private let gossip: GossipSub
     private let intake: EntryIntake
     private let sync: SyncService

@@ -32,7 +32,9 @@ private final class InProcessFleet: Sendable {
 
     /// Starts `count` daemons, each bootstrapped to the first one only (a star), and waits until every daemon knows
     /// every other one as a fleet member.
-    static func start(_ count: Int, fillTimeout: Double = 5) async throws -> InProcessFleet {
+    static func start(_ count: Int, fillTimeout: Double = 5, environment extra: [String: String] = [:]) async throws
+        -> InProcessFleet
+    {
         let server = try await StandInServer.start()
         let root = NSTemporaryDirectory() + "ghcache-fill-\(UUID().uuidString)"
         var daemons: [PeerDaemon] = []
@@ -44,13 +46,14 @@ private final class InProcessFleet: Sendable {
             let environment = [
                 "CACHE_DIR": "\(root)/runner-\(index)", "GITHUB_API_URL": server.baseURL.absoluteString,
                 "GITHUB_TOKEN": token, "PATH": "", "CACHE_FILL_TIMEOUT": "\(fillTimeout)",
-            ]
+            ].merging(extra) { $1 }
             let configuration = try Configuration.load(environment: environment)
             var settings = PeerDaemonSettings(
                 configuration: configuration, secret: FleetSecret(value: "fill-secret", source: .sharedSecret))
             settings.listenAddress = "127.0.0.1"
             settings.listenPort = 0
             settings.announceInterval = .milliseconds(300)
+            settings.refreshInterval = .milliseconds(100)
             settings.bootstrapPeers = daemons.first.map { [$0.addresses[0]] } ?? []
             let daemon = try await PeerDaemon.start(settings, logger: logger)
             daemons.append(daemon)
@@ -242,6 +245,62 @@ struct FleetFillFailureTests {
                         method: "GET", url: "/repos/octo/other", accept: target.accept, apiVersion: target.apiVersion))
                     == nil)
             await client.shutdown()
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+}
+
+@Suite("Refresh-ahead: the owner keeps polled keys fresh", .serialized)
+struct RefreshAheadTests {
+    @Test("a key read late in its window is revalidated by its owner before it expires; an unread one is not")
+    func polledKeysStayFresh() async throws {
+        let fleet = try await InProcessFleet.start(2)
+        do {
+            let polled = try fleet.target("/repos/octo/polled")
+            let unread = try fleet.target("/repos/octo/unread")
+            // The reader is not the owner: its reads must still get the key refreshed, by the owner.
+            let (_, reader) = try fleet.ownerAndRequester(of: polled)
+            let client = try fleet.client(reader)
+            let options = LookupOptions(ttlOverride: 3)
+            _ = try await client.get(polled, options: options)
+            _ = try await client.get(unread, options: options)
+            #expect(fleet.server.stats().charged == 2)
+            try await Task.sleep(for: .milliseconds(1800))  // the second half of the 3 s window
+            #expect(try await client.get(polled, options: options).servedFrom != .miss)
+            try await Task.sleep(for: .milliseconds(2000))  // past the first fetch's expiry
+            let again = try await client.get(polled, options: options)
+            #expect([.localHit, .peerHit].contains(again.servedFrom), "served \(again.servedFrom.label)")
+            let refreshed = try (0..<2).reduce(0) { $0 + (try fleet.counter($1, Counter.refreshAhead)) }
+            #expect(refreshed == 1, "one revalidation ahead of expiry, for the polled key only")
+            #expect(fleet.server.stats().charged == 2, "the revalidation was a free 304")
+            let store = try CacheStore.open(directory: fleet.configurations[reader].cacheDir)
+            let stale = try #require(try store.entry(forKey: unread.key))
+            #expect(Date().timeIntervalSince1970 - stale.fetchedAt > 3, "the unread key was left to expire")
+            await client.shutdown()
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    @Test("CACHE_PREWARM paths are fetched once for the fleet at start-up, by their owner")
+    func prewarm() async throws {
+        let fleet = try await InProcessFleet.start(3, environment: ["CACHE_PREWARM": "/repos/octo/warm"])
+        do {
+            let target = try fleet.target("/repos/octo/warm")
+            let deadline = Date().addingTimeInterval(10)
+            func everyoneHasIt() throws -> Bool {
+                try fleet.configurations.allSatisfy {
+                    try CacheStore.open(directory: $0.cacheDir).entry(forKey: target.key) != nil
+                }
+            }
+            while try !everyoneHasIt(), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try everyoneHasIt())
+            #expect(fleet.server.stats().charged == 1)
         } catch {
             await fleet.stop()
             throw error

@@ -112,7 +112,7 @@ public final class CacheClient: Sendable {
             let entry = try store.entry(forKey: context.key)
         else { return nil }
         let now = clock()
-        try store.recordServed(key: context.key, counter: Counter.localHits, now: now)
+        try store.recordServed(key: context.key, counter: Self.outcome(Counter.localHits, context), now: now)
         return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
     }
 
@@ -155,7 +155,7 @@ public final class CacheClient: Sendable {
             let entry = try store.storeFetched(
                 response,
                 target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
-                leaseOwner: leaseOwner, counters: [Counter.misses: 1, Counter.apiCalls: 1])
+                leaseOwner: leaseOwner, counters: [Self.outcome(Counter.misses, context): 1, Counter.apiCalls: 1])
             LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
             var answer = result(entry, context.target, .miss, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
@@ -165,9 +165,11 @@ public final class CacheClient: Sendable {
             guard context.entry != nil,
                 let entry = try store.refreshValidated(
                     key: context.key, ttl: context.ttl, tokenFingerprint: fingerprint, validators: validators, now: now,
-                    leaseOwner: leaseOwner, counters: [Counter.notModified: 1, Counter.apiCalls: 1])
+                    leaseOwner: leaseOwner,
+                    counters: [Self.outcome(Counter.notModified, context): 1, Counter.apiCalls: 1])
             else {
-                try release(leaseOwner, context, counters: [Counter.apiCalls: 1, Counter.failures: 1])
+                try release(
+                    leaseOwner, context, counters: [Counter.apiCalls: 1, Self.outcome(Counter.failures, context): 1])
                 throw GHCacheError(
                     "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
                     exitStatus: .githubError)
@@ -196,7 +198,8 @@ public final class CacheClient: Sendable {
             return try serveStale(
                 context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError)
         case .clientError:
-            try release(leaseOwner, context, counters: [Counter.apiCalls: 1, Counter.failures: 1])
+            try release(
+                leaseOwner, context, counters: [Counter.apiCalls: 1, Self.outcome(Counter.failures, context): 1])
             throw GHCacheError(ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError)
         }
     }
@@ -213,18 +216,18 @@ public final class CacheClient: Sendable {
     {
         let now = clock()
         guard let entry = context.entry else {
-            try store.increment(Counter.failures)
+            try store.increment(Self.outcome(Counter.failures, context))
             let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
             throw GHCacheError("\(reason)\(hint)", exitStatus: status)
         }
         let staleFor = now - (entry.fetchedAt + Double(context.ttl))
         guard staleFor <= Double(context.options.maxStale) else {
-            try store.increment(Counter.failures)
+            try store.increment(Self.outcome(Counter.failures, context))
             throw GHCacheError(
                 "\(reason); the cached copy of \(context.target) went stale \(formatSeconds(staleFor)) ago, "
                     + "beyond --max-stale \(formatSeconds(Double(context.options.maxStale)))", exitStatus: status)
         }
-        try store.recordServed(key: context.key, counter: Counter.staleServed, now: now)
+        try store.recordServed(key: context.key, counter: Self.outcome(Counter.staleServed, context), now: now)
         var answer = result(entry, context.target, .stale, ttl: context.ttl, now: now)
         answer.warning =
             "serving a cached copy of \(context.target) from \(formatSeconds(now - entry.fetchedAt)) ago: \(reason)"
@@ -235,6 +238,12 @@ public final class CacheClient: Sendable {
         -> LookupResult
     {
         LookupResult(entry: entry, target: target, servedFrom: servedFrom, ttl: ttl, now: now)
+    }
+
+    /// The counter a lookup's outcome adds to. A revalidation ahead of expiry (``LookupOptions/revalidate``) is not a
+    /// lookup: it adds to `refresh_ahead` instead, so hit rates describe what callers asked for.
+    private static func outcome(_ name: String, _ context: Attempt) -> String {
+        context.options.revalidate ? Counter.refreshAhead : name
     }
 
     private static func describe(_ backoff: Backoff) -> String {

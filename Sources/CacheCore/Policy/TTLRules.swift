@@ -39,6 +39,12 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         description = text
     }
 
+    /// Whether the pattern names exactly one request (no `*` or `**`, no `name=*` condition): it can be fetched as
+    /// it is written.
+    public var isConcrete: Bool {
+        segments.allSatisfy { if case .literal = $0 { true } else { false } } && query.allSatisfy { $0.value != "*" }
+    }
+
     /// Whether a request for `path` with `query` matches this pattern.
     public func matches(path: String, query requestQuery: [(name: String, value: String)]) -> Bool {
         let requestSegments = path.split(separator: "/")

@@ -40,6 +40,7 @@ public final class PeerDaemon: Service, Sendable {
     private let control: ControlChannel
     private let fill: FleetFill
     private let fillService: FillService
+    private let refreshAhead: RefreshAhead
     private let events: AsyncStream<PeerEvent>
     private let bootstrapAddresses: [Multiaddr]
     private let logger: Logger
@@ -73,12 +74,18 @@ public final class PeerDaemon: Service, Sendable {
             host: host, membership: membership, intake: intake,
             timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)), logger: logger)
         let configuration = settings.configuration
+        let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
+        let tokens = TokenProvider(configuration: configuration) { logger.notice("\($0)") }
+        // The owner's lookups fetch themselves; refresh-ahead goes through the fill, so only owners revalidate.
         let ownerClient = CacheClient(
-            configuration: configuration, store: intake.store,
-            transport: HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout),
-            tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") })
+            configuration: configuration, store: intake.store, transport: transport, tokens: tokens)
         self.fillService = FillService(
             client: ownerClient, intake: intake, localPeer: host.peerID.description, logger: logger)
+        self.refreshAhead = RefreshAhead(
+            client: CacheClient(
+                configuration: configuration, store: intake.store, transport: transport, tokens: tokens,
+                forwarder: fill),
+            logger: logger)
         self.events = events
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
@@ -158,6 +165,10 @@ public final class PeerDaemon: Service, Sendable {
                 group.addTask { for await _ in messages {} }  // validated messages are stored by the validator
                 group.addTask { for await _ in controlMessages {} }  // and control messages handled by theirs
                 group.addTask { await self.control.run(interval: self.settings.announceInterval) }
+                group.addTask {
+                    await self.refreshAhead.run(
+                        interval: self.settings.refreshInterval, startDelay: self.settings.announceInterval * 2)
+                }
                 group.addTask { await self.followConnections() }
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.tailStore() }

@@ -34,6 +34,8 @@ public struct PeerDaemonSettings: Sendable {
     public var announceInterval: Duration = .seconds(5)
     /// A member not heard from for this long is no longer an owner of anything.
     public var memberExpiry: Duration = .seconds(16)
+    /// How often refresh-ahead looks for keys about to expire.
+    public var refreshInterval: Duration = .milliseconds(250)
 
     /// Settings from a loaded configuration and a resolved fleet secret.
     public init(configuration: Configuration, secret: FleetSecret) {

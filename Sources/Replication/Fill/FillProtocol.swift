@@ -29,9 +29,12 @@ struct FillRequest: Codable, Sendable, Equatable {
     var ttl: Int
     /// `--no-cache`: the owner must ask GitHub even if its copy is fresh.
     var noCache: Bool
+    /// Refresh-ahead: revalidate the owner's copy unless it was refreshed since it entered the refresh window
+    /// (absent: `false`).
+    var revalidate: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case key, url, accept, ttl
+        case key, url, accept, ttl, revalidate
         case apiVersion = "api_version"
         case noCache = "no_cache"
     }
@@ -46,6 +49,7 @@ struct FillRequest: Codable, Sendable, Equatable {
         apiVersion = lookup.target.apiVersion
         ttl = lookup.ttl
         noCache = lookup.options.noCache
+        revalidate = lookup.options.revalidate
     }
 
     /// The request target, or `nil` when the fields do not hash to ``key`` or are out of bounds.

@@ -73,8 +73,13 @@ final class FillService: Sendable {
         }
         let result: LookupResult
         do {
+            var revalidate = false
+            if request.revalidate == true {
+                revalidate = RefreshAhead.isDue(try client.store.entry(forKey: request.key))
+            }
             result = try await client.get(
-                target, options: LookupOptions(ttlOverride: request.ttl, noCache: request.noCache))
+                target,
+                options: LookupOptions(ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate))
         } catch {
             return failure(error.message)
         }

@@ -50,7 +50,8 @@ final class FleetFill: MissForwarder {
         guard case .filled(let owner) = outcome, let entry = try store.entry(forKey: key) else { return nil }
         let now = Date().timeIntervalSince1970
         guard now - entry.fetchedAt < Double(lookup.ttl) else { return nil }
-        try store.recordServed(key: key, counter: Counter.peerHits, now: now)
+        // A refresh ahead of expiry is not a read: it must not keep the key "read lately" by itself.
+        if !lookup.options.revalidate { try store.recordServed(key: key, counter: Counter.peerHits, now: now) }
         if !joined { intake.count([Counter.fills: 1]) }
         logger.debug("filled by \(owner)", metadata: ["ghcache.key": "\(lookup.target)"])
         return LookupResult(entry: entry, target: lookup.target, servedFrom: .filled, ttl: lookup.ttl, now: now)

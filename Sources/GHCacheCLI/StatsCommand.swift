@@ -19,7 +19,13 @@ public struct StatsCommand: AsyncParsableCommand {
             daemon_running, connected_peers, peer_id, not_modified, stale_served, failures, api_calls, \
             rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
             gossip {sent, received, rejected {reason: n}}, \
-            sync {sessions, entries_received, entries_sent, rejected {reason: n}}
+            sync {sessions, entries_received, entries_sent, rejected {reason: n}}, \
+            fill {filled, served, fallbacks, rejected {reason: n}, refresh_ahead}
+
+            fill.filled counts misses of this runner that the key's owner in the fleet fetched (or \
+            revalidated) for it; fill.served the fills this daemon answered as an owner; \
+            fill.fallbacks owners that failed (the next owner, then a local fetch, answered); \
+            fill.refresh_ahead revalidations sent just before expiry for keys still being polled.
 
             EXAMPLES
               $ ghcache-stats
@@ -59,6 +65,13 @@ public struct StatsCommand: AsyncParsableCommand {
             + (refused.isEmpty ? "" : ", refused requests: " + refused.joined(separator: ", "))
     }
 
+    static func fillRow(_ stats: CacheStats) -> String {
+        let refused = stats.fillRejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        return "filled \(stats.fills), served \(stats.fillsServed), fallbacks \(stats.fillFallbacks), "
+            + "refresh-ahead \(stats.refreshAhead)"
+            + (refused.isEmpty ? "" : ", refused answers: " + refused.joined(separator: ", "))
+    }
+
     static func table(_ stats: CacheStats, storePath: String) -> String {
         let rateLimit =
             stats.rateLimit.map { limit in
@@ -93,6 +106,7 @@ public struct StatsCommand: AsyncParsableCommand {
             ("daemon", daemon),
             ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),
             ("join-time sync", Self.syncRow(stats)),
+            ("fleet fill", Self.fillRow(stats)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(

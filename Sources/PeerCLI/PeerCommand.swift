@@ -22,6 +22,13 @@ public struct PeerCommand: AsyncParsableCommand {
             CACHE_BOOTSTRAP_PEERS. The identity key ($CACHE_DIR/peer-identity.key) keeps the peer ID \
             stable across restarts. See docs/FLEET.md.
 
+            Fleet fill: each key has one owner among the fleet's members (they announce themselves \
+            to each other). A miss on this runner asks the owner, which fetches or revalidates it \
+            once for everyone; a dead or slow owner is abandoned after CACHE_FILL_TIMEOUT seconds \
+            (default 5) and the key is fetched here. Keys still being polled are revalidated just \
+            before they expire (CACHE_REFRESH_AHEAD revalidations per minute, default 60; 0 turns it \
+            off); CACHE_PREWARM paths are kept warm from start-up.
+
             EXAMPLES
               $ ghcache-peer id
               $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer --port 9000 \\

@@ -45,6 +45,17 @@ public struct CacheStats: Sendable, Equatable {
     /// Sync requests refused, by reason (`undecryptable`: a peer with another fleet secret).
     public var syncRejected: [String: Int] = [:]
 
+    /// Misses of this runner that the key's fleet owner filled.
+    public var fills = 0
+    /// Fills this daemon answered for other runners as the key's owner.
+    public var fillsServed = 0
+    /// Fill attempts that failed over to the next owner or a local fetch.
+    public var fillFallbacks = 0
+    /// Fill answers refused, by reason (`key_mismatch`, `cid_mismatch`...).
+    public var fillRejected: [String: Int] = [:]
+    /// Revalidations sent ahead of expiry (refresh-ahead, prewarm).
+    public var refreshAhead = 0
+
     /// `local_hits + peer_hits`.
     public var apiCallsSaved: Int { localHits + peerHits }
 
@@ -81,6 +92,13 @@ public struct CacheStats: Sendable, Equatable {
         for (name, value) in counters where name.hasPrefix(Counter.syncRejectedPrefix) {
             syncRejected[String(name.dropFirst(Counter.syncRejectedPrefix.count))] = value
         }
+        fills = counters[Counter.fills] ?? 0
+        fillsServed = counters[Counter.fillsServed] ?? 0
+        fillFallbacks = counters[Counter.fillFallbacks] ?? 0
+        refreshAhead = counters[Counter.refreshAhead] ?? 0
+        for (name, value) in counters where name.hasPrefix(Counter.fillRejectedPrefix) {
+            fillRejected[String(name.dropFirst(Counter.fillRejectedPrefix.count))] = value
+        }
         cacheSize = try store.size().entries
         storeBytes = store.fileBytes()
         rateLimit = try store.lastRateLimit()
@@ -109,6 +127,10 @@ public struct CacheStats: Sendable, Equatable {
             "sync": [
                 "sessions": syncSessions, "entries_received": syncEntriesReceived, "entries_sent": syncEntriesSent,
                 "rejected": syncRejected,
+            ] as [String: Any],
+            "fill": [
+                "filled": fills, "served": fillsServed, "fallbacks": fillFallbacks, "rejected": fillRejected,
+                "refresh_ahead": refreshAhead,
             ] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -113,6 +113,14 @@ struct FleetFillTests {
             let fills = try (0..<5).reduce(0) { $0 + (try fleet.counter($1, Counter.fills)) }
             let served = try (0..<5).reduce(0) { $0 + (try fleet.counter($1, Counter.fillsServed)) }
             #expect(fills >= 3 && served >= fills)
+            let lookupCounters = [
+                Counter.localHits, Counter.peerHits, Counter.misses, Counter.notModified, Counter.staleServed,
+                Counter.failures,
+            ]
+            let lookups = try (0..<5).reduce(0) { total, index in
+                try lookupCounters.reduce(total) { $0 + (try fleet.counter(index, $1)) }
+            }
+            #expect(lookups == 5, "each runner counts its own lookup once; the owner does not count fills it serves")
             for client in clients { await client.shutdown() }
         } catch {
             await fleet.stop()

@@ -39,7 +39,9 @@ public final class CacheClient: Sendable {
         let entry = options.noCache ? nil : try store.entry(forKey: key)
         if let entry, !options.revalidate, now - entry.fetchedAt < Double(ttl) {
             try store.recordServed(
-                key: key, counter: entry.origin == .peer ? Counter.peerHits : Counter.localHits, now: now)
+                key: key,
+                counter: options.countsAsLookup ? (entry.origin == .peer ? Counter.peerHits : Counter.localHits) : nil,
+                now: now)
             return result(entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now)
         }
         let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
@@ -155,7 +157,7 @@ public final class CacheClient: Sendable {
             let entry = try store.storeFetched(
                 response,
                 target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
-                leaseOwner: leaseOwner, counters: [Self.outcome(Counter.misses, context): 1, Counter.apiCalls: 1])
+                leaseOwner: leaseOwner, counters: Self.tally(Counter.misses, context))
             LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
             var answer = result(entry, context.target, .miss, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
@@ -166,10 +168,10 @@ public final class CacheClient: Sendable {
                 let entry = try store.refreshValidated(
                     key: context.key, ttl: context.ttl, tokenFingerprint: fingerprint, validators: validators, now: now,
                     leaseOwner: leaseOwner,
-                    counters: [Self.outcome(Counter.notModified, context): 1, Counter.apiCalls: 1])
+                    counters: Self.tally(Counter.notModified, context))
             else {
                 try release(
-                    leaseOwner, context, counters: [Counter.apiCalls: 1, Self.outcome(Counter.failures, context): 1])
+                    leaseOwner, context, counters: Self.tally(Counter.failures, context))
                 throw GHCacheError(
                     "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
                     exitStatus: .githubError)
@@ -199,7 +201,7 @@ public final class CacheClient: Sendable {
                 context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError)
         case .clientError:
             try release(
-                leaseOwner, context, counters: [Counter.apiCalls: 1, Self.outcome(Counter.failures, context): 1])
+                leaseOwner, context, counters: Self.tally(Counter.failures, context))
             throw GHCacheError(ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError)
         }
     }
@@ -216,13 +218,13 @@ public final class CacheClient: Sendable {
     {
         let now = clock()
         guard let entry = context.entry else {
-            try store.increment(Self.outcome(Counter.failures, context))
+            try store.increment(Self.tally(Counter.failures, context, plus: [:]))
             let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
             throw GHCacheError("\(reason)\(hint)", exitStatus: status)
         }
         let staleFor = now - (entry.fetchedAt + Double(context.ttl))
         guard staleFor <= Double(context.options.maxStale) else {
-            try store.increment(Self.outcome(Counter.failures, context))
+            try store.increment(Self.tally(Counter.failures, context, plus: [:]))
             throw GHCacheError(
                 "\(reason); the cached copy of \(context.target) went stale \(formatSeconds(staleFor)) ago, "
                     + "beyond --max-stale \(formatSeconds(Double(context.options.maxStale)))", exitStatus: status)
@@ -241,9 +243,20 @@ public final class CacheClient: Sendable {
     }
 
     /// The counter a lookup's outcome adds to. A revalidation ahead of expiry (``LookupOptions/revalidate``) is not a
-    /// lookup: it adds to `refresh_ahead` instead, so hit rates describe what callers asked for.
-    private static func outcome(_ name: String, _ context: Attempt) -> String {
-        context.options.revalidate ? Counter.refreshAhead : name
+    /// lookup and adds to `refresh_ahead` instead; a lookup made for another runner (``LookupOptions/countsAsLookup``
+    /// false: a fill this daemon serves) adds to none. So hit rates describe what this machine's callers asked for.
+    private static func outcome(_ name: String, _ context: Attempt) -> String? {
+        if context.options.revalidate { return Counter.refreshAhead }
+        return context.options.countsAsLookup ? name : nil
+    }
+
+    /// `plus` (by default one API call) and the outcome's counter, if any.
+    private static func tally(_ name: String, _ context: Attempt, plus: [String: Int] = [Counter.apiCalls: 1])
+        -> [String: Int]
+    {
+        var counters = plus
+        if let counter = outcome(name, context) { counters[counter, default: 0] += 1 }
+        return counters
     }
 
     private static func describe(_ backoff: Backoff) -> String {

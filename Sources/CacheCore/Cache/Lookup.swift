@@ -13,12 +13,16 @@ public struct LookupOptions: Sendable, Equatable {
     /// Revalidate the stored copy now even if it is fresh (a conditional request when validators allow it):
     /// the daemon's refresh-ahead.
     public var revalidate: Bool
+    /// Whether the outcome adds to this machine's lookup counters (`false`: a fill served for another runner,
+    /// which that runner counts).
+    public var countsAsLookup: Bool
 
     /// Creates options.
     public init(
         ttlOverride: Int? = nil, noCache: Bool = false, offline: Bool = false, maxStale: Int = 86400,
-        revalidate: Bool = false
+        revalidate: Bool = false, countsAsLookup: Bool = true
     ) {
+        self.countsAsLookup = countsAsLookup
         self.ttlOverride = ttlOverride
         self.noCache = noCache
         self.offline = offline

@@ -31,7 +31,7 @@ extension CacheStore {
 
     /// Records that the entry for `key` answered a lookup: its access time (in the small
     /// `entry_access` table, so the row and its body are not rewritten) and a counter.
-    public func recordServed(key: String, counter: String, now: Double) throws(GHCacheError) {
+    public func recordServed(key: String, counter: String?, now: Double) throws(GHCacheError) {
         try write { db in
             try db.cachedStatement(
                 sql: """
@@ -39,7 +39,7 @@ extension CacheStore {
                     ON CONFLICT (key) DO UPDATE SET last_access = excluded.last_access
                     """
             ).execute(arguments: [key, now])
-            try Self.bump(db, [counter: 1])
+            if let counter { try Self.bump(db, [counter: 1]) }
         }
     }
 

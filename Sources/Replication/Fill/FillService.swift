@@ -79,7 +79,8 @@ final class FillService: Sendable {
             }
             result = try await client.get(
                 target,
-                options: LookupOptions(ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate))
+                options: LookupOptions(
+                    ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate, countsAsLookup: false))
         } catch {
             return failure(error.message)
         }

@@ -17,6 +17,7 @@ Reported per simulated hour:
   upstream         all requests that reached the stand-in (charged + free 304s)
 
     Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 20 50 --minutes 30 --data static changing
+    Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 --data static --tokens shared
 
 Python standard library only; reuses the process helpers of replication_latency.py.
 """
@@ -73,12 +74,14 @@ def floor(polls: list[tuple[float, int]], factor: float) -> int:
     return fetches
 
 
-def simulate(binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool) -> dict:
+def simulate(
+    binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool, shared_token: bool
+) -> dict:
     rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl, _ in RESOURCES)
     effective_factor = RESOURCES[0][2] / max(1, round(RESOURCES[0][2] / factor))
     interval = POLL_SECONDS / effective_factor
     with tempfile.TemporaryDirectory(prefix="ghcache-fleet-") as root:
-        fleet = Fleet(binaries, root, f"sim-{random.random()}")
+        fleet = Fleet(binaries, root, f"sim-{random.random()}", shared_token)
         for index in range(runners):
             os.makedirs(fleet.directory(index), exist_ok=True)
             with open(os.path.join(fleet.directory(index), "config.env"), "w") as handle:
@@ -123,6 +126,7 @@ def simulate(binaries: str, runners: int, minutes: float, factor: float, synchro
             return {
                 "runners": runners, "polling": "synchronised" if synchronised else "jittered",
                 "data": "changing" if changing else "static", "mutations": mutations[0],
+                "tokens": "shared" if shared_token else "per-runner",
                 "simulated_minutes": minutes, "factor": round(effective_factor, 1),
                 "polls_per_hour": round(len(polls) / hours), "floor_per_hour": round(floor(polls, effective_factor) / hours),
                 "charged_per_hour": round(stats["charged"] / hours), "upstream_per_hour": round(stats["total"] / hours),
@@ -144,12 +148,16 @@ def main() -> None:
     parser.add_argument(
         "--data", nargs="*", choices=["static", "changing"], default=["static"],
         help="static: the stand-in's data never changes; changing: every resource changes each simulated minute")
+    parser.add_argument(
+        "--tokens", choices=["per-runner", "shared"], default="per-runner",
+        help="per-runner: every runner (and its daemon) has its own API token; shared: the fleet uses one token")
     args = parser.parse_args()
     for runners in args.runners:
         for data in args.data:
             for mode in args.modes:
                 print(json.dumps(simulate(
-                    args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing")), flush=True)
+                    args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing",
+                    args.tokens == "shared")), flush=True)
 
 
 if __name__ == "__main__":

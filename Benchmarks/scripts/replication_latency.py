@@ -47,10 +47,11 @@ def wait_lines(path: str, count: int, process: subprocess.Popen, timeout: float 
 
 
 class Fleet:
-    def __init__(self, binaries: str, root: str, secret: str):
+    def __init__(self, binaries: str, root: str, secret: str, shared_token: bool = False):
         self.bin = binaries
         self.root = root
         self.secret = secret
+        self.shared_token = shared_token
         self.processes: list[subprocess.Popen] = []
         out = os.path.join(root, "stand-in.out")
         # A budget no run can spend (the default 5000 per token and hour stops a 10 000-entry fill half-way).
@@ -72,17 +73,22 @@ class Fleet:
     def directory(self, index: int) -> str:
         return os.path.join(self.root, f"runner-{index}")
 
+    def token(self, index: int) -> str:
+        """The runner's API token: its own, or one the whole fleet shares."""
+        return "bench-shared" if self.shared_token else f"bench-{index}"
+
     def start_daemon(self, index: int, bootstrap: list[str]) -> tuple[subprocess.Popen, str]:
         out = os.path.join(self.root, f"peer-{index}-{len(self.processes)}.out")
         process = self.spawn(
             [f"{self.bin}/ghcache-peer", "--log-level", "warning"], out,
-            {"CACHE_DIR": self.directory(index), "CACHE_BOOTSTRAP_PEERS": ",".join(bootstrap)})
+            {"CACHE_DIR": self.directory(index), "CACHE_BOOTSTRAP_PEERS": ",".join(bootstrap),
+             "GITHUB_TOKEN": self.token(index)})
         return process, wait_lines(out, 2, process)[1]
 
-    def get(self, index: int, *args: str, token: str = "bench") -> None:
+    def get(self, index: int, *args: str) -> None:
         subprocess.run(
             [f"{self.bin}/ghcache-get", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-            env={**self.base_env(), "CACHE_DIR": self.directory(index), "GITHUB_TOKEN": f"{token}-{index}"})
+            env={**self.base_env(), "CACHE_DIR": self.directory(index), "GITHUB_TOKEN": self.token(index)})
 
     def charged(self) -> dict:
         with urllib.request.urlopen(self.url + "/_standin/stats") as response:

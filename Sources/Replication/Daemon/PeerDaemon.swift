@@ -210,11 +210,8 @@ public final class PeerDaemon: Service, Sendable {
                 if case .connected(let peer) = event {
                     logger.info("connected", metadata: ["ghcache.peer": "\(peer)"])
                     group.addTask { await self.sync.request(from: peer) }
-                    group.addTask {
-                        // Once the new peer has our subscription (its mesh forms at once), tell it who we are.
-                        try? await Task.sleep(for: .milliseconds(200))
-                        await self.control.announce()
-                    }
+                    // Once the new peer has our subscription (its mesh forms at once), tell it who we are.
+                    control.announceSoon()
                 } else if case .disconnected(let peer) = event {
                     logger.info("disconnected", metadata: ["ghcache.peer": "\(peer)"])
                     membership.forget(peer)

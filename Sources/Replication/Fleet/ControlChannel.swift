@@ -2,17 +2,31 @@ import CacheCore
 import Foundation
 import LibP2P
 import Logging
+import Synchronization
 
 /// The fleet's control topic: this daemon announces itself (so every member knows every other one, and the owner of
 /// every key), learns the other members, and dials the ones it is not connected to, so fills go straight to the
 /// owner however the bootstrap lists were drawn.
-struct ControlChannel: Sendable {
+final class ControlChannel: Sendable {
     let gossip: GossipSub
     let codec: FleetCodec
     let membership: Membership
     let addresses: [Multiaddr]
     let intake: EntryIntake
     let logger: Logger
+    private let announcePending = Mutex(false)
+
+    init(
+        gossip: GossipSub, codec: FleetCodec, membership: Membership, addresses: [Multiaddr], intake: EntryIntake,
+        logger: Logger
+    ) {
+        self.gossip = gossip
+        self.codec = codec
+        self.membership = membership
+        self.addresses = addresses
+        self.intake = intake
+        self.logger = logger
+    }
 
     /// The most members dialled in one round.
     static let dialsPerRound = 16
@@ -27,6 +41,21 @@ struct ControlChannel: Sendable {
             _ = try await gossip.publish(topic: topic, data: try codec.sealMessage(message))
         } catch {
             logger.debug("cannot announce on the control topic: \(error)")
+        }
+    }
+
+    /// Announces once within `delay`, however often it is asked meanwhile: after a new connection, and when a new
+    /// member appears (so a newcomer learns every member within a moment, not at their next periodic announcement).
+    func announceSoon(delay: Duration = .milliseconds(200)) {
+        let first = announcePending.withLock { pending in
+            defer { pending = true }
+            return !pending
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            announcePending.withLock { $0 = false }
+            await announce()
         }
     }
 
@@ -48,7 +77,7 @@ struct ControlChannel: Sendable {
                     for address in addresses {
                         if (try? await host.dial(address)) == peer { return }
                     }
-                    logger.debug("cannot dial fleet member \(peer) at any announced address")
+                    self.logger.debug("cannot dial fleet member \(peer) at any announced address")
                 }
             }
         }
@@ -74,6 +103,7 @@ struct ControlChannel: Sendable {
             let addresses = texts.compactMap { try? Multiaddr(parsing: $0) }.filter { $0.peerID == message.from }
             if membership.heard(message.from, addresses: addresses) {
                 logger.info("fleet member \(message.from) joined", metadata: ["ghcache.peer": "\(message.from)"])
+                announceSoon()
             }
             return .accept
         case .invalidate:

@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // MARK: Core
@@ -44,6 +46,16 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The daemon's observability: Prometheus metrics, the dashboard's figures.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "CacheCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(
@@ -113,6 +125,7 @@ let package = Package(
         // Shared test infrastructure: child processes, built binaries, the Python interop peer.
         .target(name: "TestSupport", dependencies: ["GitHubStandIn"], path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "CacheCore", "GitHubStandIn"]),
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P", "TestSupport"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ReplicationTests",

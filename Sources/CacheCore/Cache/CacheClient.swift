@@ -114,7 +114,9 @@ public final class CacheClient: Sendable {
             let entry = try store.entry(forKey: context.key)
         else { return nil }
         let now = clock()
-        try store.recordServed(key: context.key, counter: Self.outcome(Counter.localHits, context), now: now)
+        let counter = Self.outcome(Counter.localHits, context)
+        try store.recordServed(key: context.key, counter: counter, now: now)
+        if counter == Counter.localHits { try store.increment(Counter.coalesced) }
         return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Metrics
 import NIOCore
 import NIOFoundationCompat
 import Synchronization
@@ -89,10 +90,12 @@ public final class HTTPTransport: GitHubTransport {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let started = ContinuousClock.now
         do {
             let deadline = NIODeadline.now() + .nanoseconds(Int64((connectTimeout + 2 * readTimeout) * 1e9))
             let response = try await httpClient().execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
+            Self.record(status: "\(response.status.code)", since: started)
             var flattened: [String: String] = [:]
             for (name, value) in response.headers {
                 let lower = name.lowercased()
@@ -100,8 +103,17 @@ public final class HTTPTransport: GitHubTransport {
             }
             return GitHubResponse(status: Int(response.status.code), headers: flattened, body: Data(buffer: body))
         } catch {
+            Self.record(status: "error", since: started)
             throw classify(error)
         }
+    }
+
+    /// Records one upstream request through swift-metrics (a no-op unless the process bootstrapped a backend, as
+    /// `ghcache-peer` does for `GET /metrics`).
+    static func record(status: String, since started: ContinuousClock.Instant) {
+        Metrics.Counter(label: "ghcache_upstream_requests_total", dimensions: [("status", status)]).increment()
+        Metrics.Timer(label: "ghcache_upstream_request_duration_seconds").record(
+            duration: ContinuousClock.now - started)
     }
 
     public func shutdown() async {

@@ -5,6 +5,8 @@
 public enum Counter {
     /// Lookups answered by a fresh entry fetched on this machine (or by a concurrent fetch of it).
     public static let localHits = "local_hits"
+    /// Lookups answered by the row a concurrent process fetched while they waited (a subset of ``localHits``).
+    public static let coalesced = "coalesced"
     /// Lookups answered by a fresh entry that arrived from a peer.
     public static let peerHits = "peer_hits"
     /// Lookups that needed a full response from GitHub.

@@ -27,9 +27,15 @@ public struct StatsCommand: AsyncParsableCommand {
             fill.fallbacks owners that failed (the next owner, then a local fetch, answered); \
             fill.refresh_ahead revalidations sent just before expiry for keys still being polled.
 
+            --watch redraws the table every --interval seconds (default 2) until interrupted; with \
+            --json it prints one JSON object per line instead (JSON lines, for scripts). --count N \
+            stops after N updates.
+
             EXAMPLES
               $ ghcache-stats
               $ ghcache-stats --json | jq .hit_rate
+              $ ghcache-stats --watch
+              $ ghcache-stats --watch --json --interval 10 | jq --unbuffered .api_calls_saved
 
             \(CommandEntry.exitStatusHelp)
             """,
@@ -40,23 +46,59 @@ public struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Flag(help: "Keep printing: redraw the table (or print a JSON line with --json) every --interval seconds.")
+    var watch = false
+
+    @Option(help: ArgumentHelp("Seconds between updates with --watch.", valueName: "seconds"))
+    var interval: Double = 2
+
+    @Option(help: ArgumentHelp("With --watch, stop after this many updates.", valueName: "n"))
+    var count: Int?
+
     public init() {}
+
+    public func validate() throws {
+        guard interval.isFinite, interval >= 0.1, interval <= 86400 else {
+            throw ValidationError("--interval \(interval): expected a number of seconds between 0.1 and 86400")
+        }
+        if let count, count < 1 { throw ValidationError("--count \(count): expected at least 1") }
+        if count != nil && !watch { throw ValidationError("--count only applies with --watch") }
+    }
 
     public func run() async throws {
         let configuration = try global.loadConfiguration()
-        let now = Date().timeIntervalSince1970
-        let stats: CacheStats
-        if FileManager.default.fileExists(atPath: configuration.storePath) {
-            let store = try CacheStore.open(directory: configuration.cacheDir, mode: .readOnly)
-            stats = try CacheStats(store: store, p2pEnabled: configuration.enableP2P, now: now)
-        } else {
-            stats = CacheStats(p2pEnabled: configuration.enableP2P)
+        guard watch else { return try show(Self.read(configuration), configuration, redraw: false) }
+        var updates = 0
+        while count.map({ updates < $0 }) ?? true {
+            if updates > 0 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
+            try show(Self.read(configuration), configuration, redraw: !json && isatty(STDOUT_FILENO) == 1)
+            updates += 1
         }
+    }
+
+    /// The statistics now (empty when no store exists yet).
+    static func read(_ configuration: Configuration) throws(GHCacheError) -> CacheStats {
+        guard FileManager.default.fileExists(atPath: configuration.storePath) else {
+            return CacheStats(p2pEnabled: configuration.enableP2P)
+        }
+        let store = try CacheStore.open(directory: configuration.cacheDir, mode: .readOnly)
+        return try CacheStats(store: store, p2pEnabled: configuration.enableP2P, now: Date().timeIntervalSince1970)
+    }
+
+    private func show(_ stats: CacheStats, _ configuration: Configuration, redraw: Bool) throws {
         if json {
             Output.body(stats.json())
         } else {
-            Output.line(Self.table(stats, storePath: configuration.storePath))
+            // On a terminal, --watch redraws in place: cursor home, clear the screen.
+            let table = Self.table(stats, storePath: configuration.storePath)
+            Output.line(redraw ? "\u{1B}[H\u{1B}[2J" + table + "\n\nupdated \(Self.clock())  (Ctrl-C to stop)" : table)
         }
+    }
+
+    private static func clock() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
     }
 
     static func syncRow(_ stats: CacheStats) -> String {

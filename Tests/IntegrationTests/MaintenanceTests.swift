@@ -31,6 +31,23 @@ struct MaintenanceTests {
         }
     }
 
+    @Test("ghcache-stats --watch --json prints one JSON line per update, following new lookups")
+    func watchJSONLines() async throws {
+        try await Environment.with { env in
+            #expect(try await env.get("repos", "watched").status == 0)
+            let watch = try await env.run("ghcache-stats", ["--watch", "--json", "--interval", "0.2", "--count", "3"])
+            #expect(watch.status == 0, "\(watch.stderr)")
+            let lines = watch.stdoutText.split(separator: "\n")
+            #expect(lines.count == 3)
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["misses"] as? Int == 1)
+            }
+            let bad = try await env.run("ghcache-stats", ["--count", "2"])
+            #expect(bad.status == 2 && bad.stderr.contains("--count only applies with --watch"))
+        }
+    }
+
     @Test(
         "every binary answers --help, --version and --generate-completion-script",
         arguments: [

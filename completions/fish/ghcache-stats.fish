@@ -20,7 +20,7 @@ function __ghcache-stats_parse_tokens -S
     set -l unparsed_tokens (__ghcache-stats_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ghcache-stats'
-        __ghcache-stats_parse_subcommand 0 'config=' 'cache-dir=' 'json' 'version' 'h/help'
+        __ghcache-stats_parse_subcommand 0 'config=' 'cache-dir=' 'json' 'watch' 'interval=' 'count=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ghcache-stats_parse_subcommand -r 1 'version'
@@ -80,6 +80,9 @@ complete -c 'ghcache-stats' -f
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" config' -l 'config' -d 'Read settings from FILE (KEY=VALUE lines) instead of $CACHE_DIR/config.env.' -rfka ''
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" cache-dir' -l 'cache-dir' -d 'Directory of the store (overrides CACHE_DIR).' -rfka ''
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" json' -l 'json' -d 'Print one JSON object instead of a table.'
+complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" watch' -l 'watch' -d 'Keep printing: redraw the table (or print a JSON line with --json) every --interval seconds.'
+complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" interval' -l 'interval' -d 'Seconds between updates with --watch.' -rfka ''
+complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" count' -l 'count' -d 'With --watch, stop after this many updates.' -rfka ''
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" version' -l 'version' -d 'Show the version.'
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_flags_or_options "ghcache-stats" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ghcache-stats' -n '__ghcache-stats_should_offer_completions_for_positional "ghcache-stats" -eq 1' -fa 'help' -d 'Show subcommand help information.'

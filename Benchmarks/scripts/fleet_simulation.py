@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A fleet of N self-hosted runners polling GitHub, in compressed time, against the local stand-in (not CI).
 
-Each runner has its own CACHE_DIR, token and ghcache-peer daemon (127.0.0.1). Every 2 simulated minutes each runner
+Each runner has its own CACHE_DIR, token (--tokens shared: one token for the whole fleet) and ghcache-peer daemon
+(127.0.0.1). Every 2 simulated minutes each runner
 asks for the queued workflow runs of octo/app (TTL 60 s), the organisation's runners (300 s) and its repositories
 (600 s) with ghcache-get. Time is compressed by --factor (TTLs via CACHE_TTL_RULES and the poll interval are divided
 by it). Polls start at a random phase per runner (jittered) or all at the same instant (synchronised).
 With --data changing, every polled resource changes once per simulated minute (the stand-in's
 POST /_standin/mutate), so no refresh can be a free 304: each one is a charged 200 (--data static: the data never
-changes, so most refreshes are free 304 revalidations).
+changes, so refreshes can be free 304 revalidations: the stand-in, like GitHub, sends Last-Modified only on single
+objects, and every polled resource is a list, so a refresh is free only with an ETag the same token received; with
+per-runner tokens a runner revalidating a copy another runner fetched pays a 200).
 
 Reported per simulated hour:
   polls            lookups made = calls charged by the same fleet with no cache
@@ -17,6 +20,7 @@ Reported per simulated hour:
   upstream         all requests that reached the stand-in (charged + free 304s)
 
     Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 20 50 --minutes 30 --data static changing
+    Benchmarks/scripts/fleet_simulation.py --bin .build/release --runners 5 --data static --tokens shared
 
 Python standard library only; reuses the process helpers of replication_latency.py.
 """
@@ -73,7 +77,10 @@ def floor(polls: list[tuple[float, int]], factor: float) -> int:
     return fetches
 
 
-def simulate(binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool) -> dict:
+def simulate(
+    binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool,
+    shared_token: bool = False,
+) -> dict:
     rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl, _ in RESOURCES)
     effective_factor = RESOURCES[0][2] / max(1, round(RESOURCES[0][2] / factor))
     interval = POLL_SECONDS / effective_factor
@@ -94,7 +101,7 @@ def simulate(binaries: str, runners: int, minutes: float, factor: float, synchro
             def poll(index: int, resource: int) -> None:
                 with lock:
                     polls.append((time.time(), resource))
-                fleet.get(index, *RESOURCES[resource][0])
+                fleet.get(index, *RESOURCES[resource][0], shared_token=shared_token)
 
             schedule = sorted(
                 (start + phases[index] + round_ * interval, index)
@@ -122,6 +129,7 @@ def simulate(binaries: str, runners: int, minutes: float, factor: float, synchro
             lateness = max(0.0, time.time() - start - duration)
             return {
                 "runners": runners, "polling": "synchronised" if synchronised else "jittered",
+                "tokens": "shared" if shared_token else "per-runner",
                 "data": "changing" if changing else "static", "mutations": mutations[0],
                 "simulated_minutes": minutes, "factor": round(effective_factor, 1),
                 "polls_per_hour": round(len(polls) / hours), "floor_per_hour": round(floor(polls, effective_factor) / hours),
@@ -144,12 +152,16 @@ def main() -> None:
     parser.add_argument(
         "--data", nargs="*", choices=["static", "changing"], default=["static"],
         help="static: the stand-in's data never changes; changing: every resource changes each simulated minute")
+    parser.add_argument(
+        "--tokens", choices=["per-runner", "shared"], default="per-runner",
+        help="per-runner: runner i uses its own token; shared: every runner uses one token (validators travel)")
     args = parser.parse_args()
     for runners in args.runners:
         for data in args.data:
             for mode in args.modes:
                 print(json.dumps(simulate(
-                    args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing")), flush=True)
+                    args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing",
+                    args.tokens == "shared")), flush=True)
 
 
 if __name__ == "__main__":

@@ -79,10 +79,12 @@ class Fleet:
             {"CACHE_DIR": self.directory(index), "CACHE_BOOTSTRAP_PEERS": ",".join(bootstrap)})
         return process, wait_lines(out, 2, process)[1]
 
-    def get(self, index: int, *args: str, token: str = "bench") -> None:
+    def get(self, index: int, *args: str, token: str = "bench", shared_token: bool = False) -> None:
+        """ghcache-get ARGS on runner `index`, with the token "TOKEN-INDEX" (or "TOKEN" for every runner)."""
         subprocess.run(
             [f"{self.bin}/ghcache-get", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-            env={**self.base_env(), "CACHE_DIR": self.directory(index), "GITHUB_TOKEN": f"{token}-{index}"})
+            env={**self.base_env(), "CACHE_DIR": self.directory(index),
+                 "GITHUB_TOKEN": token if shared_token else f"{token}-{index}"})
 
     def charged(self) -> dict:
         with urllib.request.urlopen(self.url + "/_standin/stats") as response:

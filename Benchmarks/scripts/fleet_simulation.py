@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A fleet of N self-hosted runners polling GitHub, in compressed time, against the local stand-in (not CI).
 
-Each runner has its own CACHE_DIR, token and ghcache-peer daemon (127.0.0.1). Every 2 simulated minutes each runner
+Each runner has its own CACHE_DIR, token (--tokens shared: one token for the whole fleet) and ghcache-peer daemon
+(127.0.0.1). Every 2 simulated minutes each runner
 asks for the queued workflow runs of octo/app (TTL 60 s), the organisation's runners (300 s) and its repositories
 (600 s) with ghcache-get. Time is compressed by --factor (TTLs via CACHE_TTL_RULES and the poll interval are divided
 by it). Polls start at a random phase per runner (jittered) or all at the same instant (synchronised).
 With --data changing, every polled resource changes once per simulated minute (the stand-in's
 POST /_standin/mutate), so no refresh can be a free 304: each one is a charged 200 (--data static: the data never
-changes, so most refreshes are free 304 revalidations).
+changes, so refreshes can be free 304 revalidations: the stand-in, like GitHub, sends Last-Modified only on single
+objects, and every polled resource is a list, so a refresh is free only with an ETag the same token received; with
+per-runner tokens a runner revalidating a copy another runner fetched pays a 200).
 
 Reported per simulated hour:
   polls            lookups made = calls charged by the same fleet with no cache

@@ -6,30 +6,40 @@ import NIOHTTP1
 extension StandInEngine {
     /// 200 with the body (one page of a list, with `Link`), or a 304 when the client's validator still matches.
     /// Returns whether the answer is charged; the caller adds the rate-limit headers.
+    ///
+    /// Validators follow GitHub: the ETag is bound to `binding` (the caller's rate-limit bucket: its token, or
+    /// its address when unauthenticated), and only single objects carry `Last-Modified` and honour
+    /// `If-Modified-Since`. Lists (a JSON array, or a wrapped list such as `{"total_count":…,"workflow_runs":[…]}`)
+    /// have no `Last-Modified`, so an `If-Modified-Since` on them is a full, charged 200.
     func resourceReply(
-        _ request: IncomingRequest, source: Route.Source, version: Int, lastModified: Date, base: String, token: String
+        _ request: IncomingRequest, source: Route.Source, version: Int, lastModified: Date, base: String,
+        binding: String, authenticated: Bool
     ) -> (Reply, charged: Bool) {
         let representation = router.represent(source, version: version, query: request.query)
         var body: JSONValue
         var linkHeader: String?
+        let modified: Date?
         switch representation.body {
         case .document(let document):
             body = document
+            modified = lastModified
         case .list(let items, let itemsKey):
             let pagination = Pagination(query: request.query)
             let page = JSONValue.array(pagination.slice(items))
             body = itemsKey.map { ["total_count": .int(items.count), $0: page] } ?? page
             linkHeader = pagination.linkHeader(
                 count: items.count, base: base, path: request.path, queryItems: request.queryItems)
+            modified = nil
         }
         let bytes = rewriteBase(body.serialized(), base: base)
-        let etag = Self.etag(bytes, token: token, version: version)
+        let etag = Self.etag(bytes, binding: binding, version: version)
         var headers = representation.headers
         if !headers.contains(where: { $0.0.lowercased() == "cache-control" }) {
-            headers.append(("Cache-Control", "\(token.isEmpty ? "public" : "private"), max-age=60, s-maxage=60"))
+            headers.append(("Cache-Control", "\(authenticated ? "private" : "public"), max-age=60, s-maxage=60"))
         }
-        headers += [("ETag", etag), ("Last-Modified", Timestamps.httpDate(lastModified))]
-        if Self.notModified(request.headers, etag: etag, lastModified: lastModified) {
+        headers.append(("ETag", etag))
+        if let modified { headers.append(("Last-Modified", Timestamps.httpDate(modified))) }
+        if Self.notModified(request.headers, etag: etag, lastModified: modified) {
             let kept = headers.filter {
                 ["cache-control", "vary", "etag", "last-modified"].contains($0.0.lowercased())
             }
@@ -49,16 +59,18 @@ extension StandInEngine {
         return Data(text.replacingOccurrences(of: "https://api.github.com", with: base).utf8)
     }
 
-    /// A weak ETag over the body, the resource version and the token: GitHub binds validators to the token.
-    static func etag(_ body: Data, token: String, version: Int) -> String {
+    /// A weak ETag over the body, the resource version and `binding` (`token:X`, or `client:ADDRESS` when
+    /// unauthenticated): GitHub binds validators to the token, so another token's ETag never matches.
+    static func etag(_ body: Data, binding: String, version: Int) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data("\(token)\u{0}\(version)\u{0}".utf8))
+        hasher.update(data: Data("\(binding)\u{0}\(version)\u{0}".utf8))
         hasher.update(data: body)
         return "W/\"" + hasher.finalize().map { String(format: "%02x", $0) }.joined() + "\""
     }
 
-    /// RFC 9110 §13.1: `If-None-Match` (weak comparison, `*`, lists) wins over `If-Modified-Since`.
-    static func notModified(_ headers: HTTPHeaders, etag: String, lastModified: Date) -> Bool {
+    /// RFC 9110 §13.1: `If-None-Match` (weak comparison, `*`, lists) wins over `If-Modified-Since`, which counts
+    /// only for a resource that has a `lastModified` (single objects; GitHub ignores it on lists).
+    static func notModified(_ headers: HTTPHeaders, etag: String, lastModified: Date?) -> Bool {
         let candidates = headers["If-None-Match"].flatMap { $0.split(separator: ",") }
         if !candidates.isEmpty {
             let opaque = etag.hasPrefix("W/") ? etag.dropFirst(2) : Substring(etag)
@@ -67,7 +79,7 @@ extension StandInEngine {
                 return tag == "*" || (tag.hasPrefix("W/") ? tag.dropFirst(2) : Substring(tag)) == opaque
             }
         }
-        if let since = headers.first(name: "If-Modified-Since").flatMap(Timestamps.parseHTTPDate) {
+        if let lastModified, let since = headers.first(name: "If-Modified-Since").flatMap(Timestamps.parseHTTPDate) {
             return lastModified <= since
         }
         return false

@@ -72,16 +72,14 @@ final class StandInEngine: Sendable {
         }
 
         let credential = Self.credential(request.headers)
+        // The bucket also binds ETags: to the token, or for unauthenticated clients to their address.
         let budgetKey: String
         let limit: Int
-        let tokenKey: String
         switch credential {
         case .token(let token):
-            (budgetKey, limit, tokenKey) = ("token:\(token)", configuration.rateLimit, token)
+            (budgetKey, limit) = ("token:\(token)", configuration.rateLimit)
         case .anonymous, .invalid:
-            (budgetKey, limit, tokenKey) = (
-                "client:\(request.clientAddress)", configuration.unauthenticatedRateLimit, ""
-            )
+            (budgetKey, limit) = ("client:\(request.clientAddress)", configuration.unauthenticatedRateLimit)
         }
         var budget = state.budgets[budgetKey] ?? RateLimitBudget(limit: limit, now: now)
         budget.refill(now: now)
@@ -162,7 +160,8 @@ final class StandInEngine: Sendable {
             let version = state.versions[identity] ?? 0
             let lastModified = state.modified[identity] ?? baseModification(source)
             var (reply, charged) = resourceReply(
-                request, source: source, version: version, lastModified: lastModified, base: base, token: tokenKey)
+                request, source: source, version: version, lastModified: lastModified, base: base,
+                binding: budgetKey, authenticated: budgetKey.hasPrefix("token:"))
             if charged { budget.charge() }
             reply.headers += budget.headers
             return finish(reply, charged: charged, delay: delay)

@@ -8,8 +8,9 @@ import Foundation
 ///     0x01 ‖ zlib( u32 BE n ‖ n bytes of UTF-8 JSON metadata ‖ body bytes )
 ///
 /// The metadata object has the keys `key`, `method`, `url`, `accept`, `api_version` (string or null), `status`,
-/// `headers` (object, lower-case names), `cid`, `fetched_at_ms`, `expires_at_ms`, `origin_peer`; unknown keys are
-/// ignored. The body is the exact response body, not re-encoded.
+/// `headers` (object, lower-case names), `cid`, `fetched_at_ms`, `expires_at_ms`, `origin_peer` and `validators`
+/// (an array of `{"token_fp", "etag", "last_modified"}`, newest first; absent in messages of writers that predate
+/// it, read as empty); unknown keys are ignored. The body is the exact response body, not re-encoded.
 public enum Envelope {
     /// The only version this code writes and reads.
     public static let version: UInt8 = 0x01
@@ -113,13 +114,41 @@ private struct Metadata: Codable {
     var fetchedAtMs: Int64
     var expiresAtMs: Int64
     var originPeer: String
+    var validators: [WireValidator]
 
     enum CodingKeys: String, CodingKey {
-        case key, method, url, accept, status, headers, cid
+        case key, method, url, accept, status, headers, cid, validators
         case apiVersion = "api_version"
         case fetchedAtMs = "fetched_at_ms"
         case expiresAtMs = "expires_at_ms"
         case originPeer = "origin_peer"
+    }
+
+    /// One element of `validators`: `etag` and `last_modified` are strings or null (or absent).
+    struct WireValidator: Codable {
+        var tokenFingerprint: String
+        var etag: String?
+        var lastModified: String?
+
+        enum CodingKeys: String, CodingKey {
+            case etag
+            case tokenFingerprint = "token_fp"
+            case lastModified = "last_modified"
+        }
+
+        init(_ validator: TokenValidator) {
+            tokenFingerprint = validator.tokenFingerprint
+            etag = validator.etag
+            lastModified = validator.lastModified
+        }
+
+        /// Writes absent values as `null`, so every key is always present.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(etag, forKey: .etag)
+            try container.encode(lastModified, forKey: .lastModified)
+            try container.encode(tokenFingerprint, forKey: .tokenFingerprint)
+        }
     }
 
     init(_ entry: ReplicatedEntry, originPeer: String) {
@@ -134,6 +163,24 @@ private struct Metadata: Codable {
         fetchedAtMs = entry.fetchedAtMilliseconds
         expiresAtMs = entry.expiresAtMilliseconds
         self.originPeer = originPeer
+        validators = entry.validators.prefix(TokenValidator.maxPerEntry).map(WireValidator.init)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        method = try container.decode(String.self, forKey: .method)
+        url = try container.decode(String.self, forKey: .url)
+        accept = try container.decode(String.self, forKey: .accept)
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
+        status = try container.decode(Int.self, forKey: .status)
+        headers = try container.decode([String: String].self, forKey: .headers)
+        cid = try container.decode(String.self, forKey: .cid)
+        fetchedAtMs = try container.decode(Int64.self, forKey: .fetchedAtMs)
+        expiresAtMs = try container.decode(Int64.self, forKey: .expiresAtMs)
+        originPeer = try container.decode(String.self, forKey: .originPeer)
+        // Writers before validators travelled leave the key out.
+        validators = try container.decodeIfPresent([WireValidator].self, forKey: .validators) ?? []
     }
 
     /// Writes `api_version` as `null` when absent, so every key is always present.
@@ -150,6 +197,7 @@ private struct Metadata: Codable {
         try container.encode(fetchedAtMs, forKey: .fetchedAtMs)
         try container.encode(expiresAtMs, forKey: .expiresAtMs)
         try container.encode(originPeer, forKey: .originPeer)
+        try container.encode(validators, forKey: .validators)
     }
 
     /// Checks every field and builds the entry; the CID is recomputed from `body` and compared.
@@ -173,6 +221,8 @@ private struct Metadata: Codable {
             }
         }
 
+        let validators = try validatedValidators()
+
         guard fetchedAtMs >= 0, expiresAtMs >= fetchedAtMs,
             expiresAtMs - fetchedAtMs <= Envelope.maxLifetimeMilliseconds
         else { throw Rejection(.malformed, "expiry is not between fetch time and fetch time + 30 days") }
@@ -186,8 +236,29 @@ private struct Metadata: Codable {
         let entry = ReplicatedEntry(
             key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
             headers: headers, body: body, fetchedAtMilliseconds: fetchedAtMs, expiresAtMilliseconds: expiresAtMs,
-            originPeer: originPeer)
+            originPeer: originPeer, validators: validators)
         guard entry.cid == cid else { throw Rejection(.cidMismatch, "body does not match its CID") }
         return entry
+    }
+
+    /// `validators`, checked: at most ``TokenValidator/maxPerEntry``, each with a well-formed fingerprint (32
+    /// lower-case hex digits) that appears once, at least one of `etag` and `last_modified`, and values of at
+    /// most ``TokenValidator/maxValueBytes`` printable ASCII bytes.
+    private func validatedValidators() throws(Rejection) -> [TokenValidator] {
+        guard validators.count <= TokenValidator.maxPerEntry else {
+            throw Rejection(.malformed, "\(validators.count) validators, more than \(TokenValidator.maxPerEntry)")
+        }
+        var seen: Set<String> = []
+        var checked: [TokenValidator] = []
+        for (index, wire) in validators.enumerated() {
+            let validator = TokenValidator(
+                tokenFingerprint: wire.tokenFingerprint, etag: wire.etag, lastModified: wire.lastModified)
+            guard validator.isWellFormed else { throw Rejection(.malformed, "validators[\(index)] is invalid") }
+            guard seen.insert(validator.tokenFingerprint).inserted else {
+                throw Rejection(.malformed, "validators[\(index)] repeats a token fingerprint")
+            }
+            checked.append(validator)
+        }
+        return checked
     }
 }

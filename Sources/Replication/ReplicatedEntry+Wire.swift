@@ -11,13 +11,13 @@ extension ReplicatedEntry {
     public init(
         key: String, method: String = "GET", url: String, accept: String, apiVersion: String?, status: Int,
         headers: [String: String], body: Data, fetchedAtMilliseconds: Int64, expiresAtMilliseconds: Int64,
-        originPeer: String
+        originPeer: String, validators: [TokenValidator] = []
     ) {
         self.init(
             key: key, method: method, url: url, accept: accept, apiVersion: apiVersion ?? "", status: status,
             headers: Self.selectHeaders(headers), body: body, cid: ContentID.of(body),
             fetchedAt: Double(fetchedAtMilliseconds) / 1000, expiresAt: Double(expiresAtMilliseconds) / 1000,
-            originPeer: originPeer)
+            originPeer: originPeer, validators: validators)
     }
 
     /// When the response was fetched from GitHub, in Unix milliseconds.

@@ -100,21 +100,42 @@ struct CacheClientTests {
         }
     }
 
-    @Test("another token never sends the first token's ETag; it falls back to If-Modified-Since")
+    @Test("another token never sends the first token's ETag; on a single object it falls back to If-Modified-Since")
     func otherToken() async throws {
+        try await ClientHarness.with { harness in
+            let repository = try harness.target("/repos/octo/app")
+            let first = try harness.client(token: "token-a")
+            let original = try await first.get(repository, options: LookupOptions())
+            await first.shutdown()
+            let transport = RecordingTransport()
+            let second = try harness.client(token: "token-b", transport: transport)
+            let answer = try await second.get(repository, options: LookupOptions(ttlOverride: 0))
+            await second.shutdown()
+            let sent = try #require(transport.requests.last)
+            #expect(sent["if-none-match"] == nil)
+            let lastModified = try #require(original.headers["last-modified"])
+            #expect(sent["if-modified-since"] == lastModified)
+            #expect(answer.servedFrom == .revalidated && answer.body == original.body)
+            #expect(harness.server.stats().charged == 1)
+        }
+    }
+
+    @Test("another token on a list (no Last-Modified, as on GitHub) pays a charged 200")
+    func otherTokenOnAList() async throws {
         try await ClientHarness.with { harness in
             let runners = try harness.target("/orgs/octo/actions/runners")
             let first = try harness.client(token: "token-a")
             let original = try await first.get(runners, options: LookupOptions())
             await first.shutdown()
+            #expect(original.headers["last-modified"] == nil && original.headers["etag"] != nil)
             let transport = RecordingTransport()
             let second = try harness.client(token: "token-b", transport: transport)
             let answer = try await second.get(runners, options: LookupOptions(ttlOverride: 0))
             await second.shutdown()
             let sent = try #require(transport.requests.last)
-            #expect(sent["if-none-match"] == nil)
-            #expect(sent["if-modified-since"] == original.headers["last-modified"])
-            #expect(answer.servedFrom == .revalidated && answer.body == original.body)
+            #expect(sent["if-none-match"] == nil && sent["if-modified-since"] == nil)
+            #expect(answer.servedFrom == .miss && answer.body == original.body)
+            #expect(harness.server.stats().charged == 2 && harness.server.stats().notCharged == 0)
         }
     }
 

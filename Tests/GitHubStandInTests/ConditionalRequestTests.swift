@@ -63,31 +63,86 @@ struct ConditionalRequestTests {
         }
     }
 
-    @Test("If-Modified-Since answers 304 until the resource changes; If-None-Match takes precedence")
+    @Test("On a single object If-Modified-Since answers 304 for any token until it changes; If-None-Match wins")
     func ifModifiedSince() async throws {
         try await StandInHarness.with { standIn in
-            let first = try await standIn.request("/repos/octo/app/actions/runs", token: "alpha")
+            let first = try await standIn.request("/repos/octo/app", token: "alpha")
             let lastModified = try #require(first.header("Last-Modified"))
             let other = try await standIn.request(
-                "/repos/octo/app/actions/runs", token: "beta", headers: [("If-Modified-Since", lastModified)])
+                "/repos/octo/app", token: "beta", headers: [("If-Modified-Since", lastModified)])
             #expect(other.status == 304)
+            #expect(other.header("Last-Modified") == lastModified)
             #expect(other.remaining == 5000)
 
             let both = try await standIn.request(
-                "/repos/octo/app/actions/runs", token: "beta",
+                "/repos/octo/app", token: "beta",
                 headers: [("If-Modified-Since", lastModified), ("If-None-Match", "W/\"stale\"")])
             #expect(both.status == 200)
 
-            try standIn.server.mutate(path: "/repos/octo/app/actions/runs")
+            try standIn.server.mutate(path: "/repos/octo/app")
             let changed = try await standIn.request(
-                "/repos/octo/app/actions/runs", token: "beta", headers: [("If-Modified-Since", lastModified)])
+                "/repos/octo/app", token: "beta", headers: [("If-Modified-Since", lastModified)])
             #expect(changed.status == 200)
             let newer = try #require(changed.header("Last-Modified"))
             #expect(newer != lastModified)
         }
     }
 
-    @Test("mutate changes body, ETag and Last-Modified, so revalidation fetches the new content")
+    @Test(
+        "Single objects carry Last-Modified; lists (arrays and wrapped lists) do not",
+        arguments: [
+            ("/repos/octo/app", true), ("/users/octocat", true), ("/orgs/octo", true), ("/", true),
+            ("/repos/octokit-fixture-org/hello-world", true), ("/repositories/515436299", true),
+            ("/orgs/octo/repos", false), ("/users/octocat/repos", false), ("/repos/octo/app/actions/runs", false),
+            ("/repos/octo/app/actions/runs?status=queued", false), ("/repos/octo/app/actions/runners", false),
+            ("/orgs/octo/actions/runners", false), ("/repos/api-padawan/api-sandbox/actions/runs", false),
+            ("/repos/ReDASers/Phishing-Detection/actions/runners", false),
+            ("/repos/octokit-fixture-org/tmp-scenario-paginate-issues-20220719043836917-izyoe/issues", false),
+        ])
+    func lastModifiedOnlyOnSingleObjects(path: String, single: Bool) async throws {
+        try await StandInHarness.with { standIn in
+            let response = try await standIn.request(path, token: "alpha")
+            #expect(response.status == 200)
+            #expect(response.header("ETag") != nil)
+            #expect((response.header("Last-Modified") != nil) == single, "\(path)")
+            let isList = response.jsonArray != nil || response.jsonObject?["total_count"] != nil
+            #expect(isList == !single, "\(path)")
+        }
+    }
+
+    @Test("A list ignores If-Modified-Since: a full, charged 200 for any token; only its own ETag gets a 304")
+    func listIgnoresIfModifiedSince() async throws {
+        try await StandInHarness.with { standIn in
+            let path = "/repos/octo/app/actions/runs"
+            let first = try await standIn.request(path, token: "alpha")
+            #expect(first.status == 200 && first.header("Last-Modified") == nil)
+            let etag = try #require(first.header("ETag"))
+            let date = Self.httpDate(Date().addingTimeInterval(3600))
+            for token in ["alpha", "beta"] {
+                let since = try await standIn.request(path, token: token, headers: [("If-Modified-Since", date)])
+                #expect(since.status == 200 && since.body == first.body, "token \(token)")
+                #expect(since.header("Last-Modified") == nil)
+            }
+            let crossToken = try await standIn.request(path, token: "beta", headers: [("If-None-Match", etag)])
+            #expect(crossToken.status == 200)
+            let own = try await standIn.request(
+                path, token: "alpha", headers: [("If-None-Match", etag), ("If-Modified-Since", date)])
+            #expect(own.status == 304 && own.header("Last-Modified") == nil && own.header("ETag") == etag)
+            let stats = try await standIn.stats()
+            #expect(stats.counts(for: path).charged == 4)
+            #expect(stats.counts(for: path).notCharged == 1)
+        }
+    }
+
+    private static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
+    @Test("mutate changes body and ETag, so revalidation fetches the new content")
     func mutateThroughControlAPI() async throws {
         try await StandInHarness.with { standIn in
             let path = "/repos/octo/app/actions/runs?status=queued"
@@ -103,7 +158,7 @@ struct ConditionalRequestTests {
             let after = try await standIn.request(path, token: "alpha", headers: [("If-None-Match", etag)])
             #expect(after.status == 200)
             #expect(after.header("ETag") != etag)
-            #expect(after.header("Last-Modified") != before.header("Last-Modified"))
+            #expect(after.header("Last-Modified") == nil && before.header("Last-Modified") == nil)
             #expect(after.jsonObject?["total_count"] as? Int == 4)
 
             let unknown = try await standIn.request("/_standin/mutate", method: .POST, body: #"{"path":"/nowhere"}"#)

@@ -3,8 +3,9 @@
 
 usage: decode_envelope.py (--secret S | --key FERNET_KEY) [--ttl SECONDS] [TOKEN ... | -]
 Tokens come from the arguments, or one per line on stdin ("-" or none given). Prints one JSON object per
-token: the metadata, the body (as "body" when it is UTF-8, always as "body_base64") and "cid_ok". A token that
-fails prints {"error": ...}; the exit status is 1 if any failed. Needs only `cryptography`.
+token: the metadata (with "validators", [] when the writer predates them), the body (as "body" when it is UTF-8,
+always as "body_base64") and "cid_ok". A token that fails prints {"error": ...}; the exit status is 1 if any
+failed. Needs only `cryptography`.
 """
 import argparse, base64, hashlib, json, sys, zlib
 from cryptography.fernet import Fernet
@@ -26,6 +27,8 @@ def decode(fernet, token, ttl):
         raise ValueError("envelope larger than 8 MiB or truncated")
     n = int.from_bytes(data[:4], "big")
     entry, body = json.loads(data[4:4 + n]), data[4 + n:]
+    if entry.get("validators") is None:  # absent (older writers) or null: none
+        entry["validators"] = []
     entry["body_base64"] = base64.b64encode(body).decode()
     try:
         entry["body"] = body.decode("utf-8")

@@ -79,6 +79,12 @@ import Testing
         var binary = Fixtures.entry()
         binary.setBody(Data([0x00, 0xFF, 0x10]))
         binary.apiVersion = ""
+        binary.validators = [
+            TokenValidator(tokenFingerprint: String(repeating: "0f", count: 16), etag: #"W/"e""#, lastModified: nil),
+            TokenValidator(
+                tokenFingerprint: String(repeating: "a1", count: 16), etag: nil,
+                lastModified: "Mon, 06 Jan 2025 12:00:00 GMT"),
+        ]
         let entries = [Fixtures.entry(), binary]
         let lines = try entries.map { String(decoding: try codec.seal($0, now: Date()), as: UTF8.self) }
         let output = try Python.run(
@@ -103,6 +109,10 @@ import Testing
             #expect((object["expires_at_ms"] as? NSNumber)?.int64Value == entry.expiresAtMilliseconds)
             #expect(object["origin_peer"] as? String == entry.originPeer)
             #expect(object["body_base64"] as? String == entry.body.base64EncodedString())
+            let validators = try #require(object["validators"] as? [[String: Any]])
+            #expect(validators.map { $0["token_fp"] as? String } == entry.validators.map(\.tokenFingerprint))
+            #expect(validators.map { $0["etag"] as? String } == entry.validators.map(\.etag))
+            #expect(validators.map { $0["last_modified"] as? String } == entry.validators.map(\.lastModified))
         }
         #expect(objects[0]["body"] as? String == String(decoding: entries[0].body, as: UTF8.self))
         #expect(objects[1]["body"] == nil)

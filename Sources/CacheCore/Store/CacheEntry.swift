@@ -25,7 +25,7 @@ public struct CacheEntry: Sendable, Equatable {
     public var size: Int
 
     /// The fields of ``replicated``: key, method, url, accept, apiVersion, status, headers, body,
-    /// cid, fetchedAt, expiresAt, originPeer.
+    /// cid, fetchedAt, expiresAt, originPeer (and validators, always empty here: see ``CacheStore/replicable(_:)``).
     public subscript<Value>(dynamicMember keyPath: WritableKeyPath<ReplicatedEntry, Value>) -> Value {
         get { replicated[keyPath: keyPath] }
         set { replicated[keyPath: keyPath] = newValue }
@@ -103,12 +103,16 @@ public struct ReplicatedEntry: Sendable, Equatable {
     /// The peer ID (`12D3KooW...`) of the peer that fetched it from GitHub (`nil` for a row
     /// fetched on this machine: the daemon fills in its own ID when it publishes).
     public var originPeer: String?
+    /// The validators tokens received for this body, newest first, at most ``TokenValidator/maxPerEntry``.
+    /// Kept in the `validators` table, not in the row: empty in an entry read with ``CacheStore/entry(forKey:)``;
+    /// ``CacheStore/replicable(_:)`` fills it in for publishing.
+    public var validators: [TokenValidator]
 
     /// Creates a replicated entry.
     public init(
         key: String, method: String, url: String, accept: String, apiVersion: String, status: Int,
         headers: [String: String], body: Data, cid: String, fetchedAt: Double, expiresAt: Double,
-        originPeer: String? = nil
+        originPeer: String? = nil, validators: [TokenValidator] = []
     ) {
         self.key = key
         self.method = method
@@ -122,5 +126,6 @@ public struct ReplicatedEntry: Sendable, Equatable {
         self.fetchedAt = fetchedAt
         self.expiresAt = expiresAt
         self.originPeer = originPeer
+        self.validators = validators
     }
 }

@@ -56,7 +56,8 @@ extension CacheStore {
     /// Stores a response just fetched from GitHub (status 2xx, GET only), its validators under the
     /// token fingerprint, releases the fetch lease of `owner`, and adds `counters`, atomically.
     ///
-    /// Validators other tokens received for the old body are dropped: they describe another body.
+    /// Validators other tokens received for the old body are dropped when the body changed: they describe
+    /// another body. For the same body (another token's charged 200) they are kept.
     @discardableResult
     public func storeFetched(
         _ response: GitHubResponse, target: RequestTarget, ttl: Int, tokenFingerprint: String, now: Double,
@@ -67,6 +68,7 @@ extension CacheStore {
         let cid = ContentID.of(response.body)
         return try write { db in
             let seq = try Self.nextSeq(db)
+            let previousCID = try String.fetchOne(db, sql: "SELECT cid FROM entries WHERE key = ?", arguments: [key])
             try db.execute(
                 sql:
                     "INSERT OR REPLACE INTO entries (\(CacheEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,7 +77,12 @@ extension CacheStore {
                     CacheEntry.encodeHeaders(kept), response.body, cid, now, now + Double(ttl), now, "local", nil,
                     seq, response.body.count,
                 ])
-            try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [key])
+            if previousCID != cid {
+                try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [key])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM validators WHERE key = ? AND token_fp = ?", arguments: [key, tokenFingerprint])
+            }
             if kept["etag"] != nil || kept["last-modified"] != nil {
                 try db.execute(
                     sql:

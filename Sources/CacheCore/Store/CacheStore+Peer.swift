@@ -59,6 +59,10 @@ extension CacheStore {
     /// Stores an entry received from `peer`, unless the store has one as new or newer (never
     /// overwrites a newer `fetched_at`). Verifies the key and the CID first. Counts the outcome
     /// in ``Counter/peerStored`` or ``Counter/peerIgnored(_:)``.
+    ///
+    /// The entry's ``ReplicatedEntry/validators`` are stored with it (and only when it is stored), so a
+    /// runner whose token has the same fingerprint revalidates the copy with `If-None-Match`. Validators
+    /// held for another body are dropped first.
     @discardableResult
     public func upsertFromPeer(_ entry: ReplicatedEntry, peer: String, now: Double) throws(GHCacheError)
         -> PeerUpsertOutcome
@@ -89,6 +93,7 @@ extension CacheStore {
             if existing?["cid"] != entry.cid {
                 try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [entry.key])
             }
+            try Self.storePeerValidators(db, entry)
             try Self.bump(db, [Counter.peerStored: 1])
             return existing == nil ? .inserted : .updated
         }

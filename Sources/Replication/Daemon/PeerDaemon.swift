@@ -104,6 +104,19 @@ public final class PeerDaemon: Service, Sendable {
         let identity = try loadIdentity(path: settings.identityPath)
         var logger = logger
         logger[metadataKey: "ghcache.self"] = "\(identity.peerID)"
+        let fleetKey = FleetKey(secret: settings.secret.value)
+        // Every runner of the fleet fingerprints tokens with the same key, so validators travel (PROTOCOL §4).
+        let fingerprintKeyPath = (settings.cacheDirectory as NSString).appendingPathComponent("fingerprint.key")
+        let hadFingerprintKey = FileManager.default.fileExists(atPath: fingerprintKeyPath)
+        if try TokenFingerprinter.install(key: fleetKey.tokenFingerprintKey, cacheDir: settings.cacheDirectory),
+            hadFingerprintKey
+        {
+            logger.notice(
+                """
+                replaced \(fingerprintKeyPath) with the fleet's token fingerprint key; validators stored under \
+                the previous key no longer match (one charged refresh each)
+                """)
+        }
 
         let host = LibP2P.Host(identity: identity, configuration: settings.host)
         let events = host.events()
@@ -128,7 +141,7 @@ public final class PeerDaemon: Service, Sendable {
             warnings.append("\(error); new rows are published within ~1 s by tailing the store instead")
         }
 
-        let codec = FleetCodec(key: FleetKey(secret: settings.secret.value))
+        let codec = FleetCodec(key: fleetKey)
         let intake = EntryIntake(codec: codec, store: store, logger: logger)
         let gossip = GossipSub(host: host, parameters: settings.gossip)
         let lastSeq: Int64

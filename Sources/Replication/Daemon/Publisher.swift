@@ -5,7 +5,8 @@ import Logging
 
 /// Publishes the rows this machine fetched from GitHub (origin `local`) to the fleet topic: at once when
 /// `ghcache-get` announces a key on the local socket, and by tailing the store's write sequence as a fallback.
-/// Rows that came from peers are never published as our own.
+/// Rows that came from peers are never published as our own. A row revalidated here (a free 304 restarts its
+/// clock and makes it local) is published again, with the validators of its body.
 actor Publisher {
     private let gossip: GossipSub
     private let intake: EntryIntake
@@ -53,7 +54,13 @@ actor Publisher {
         guard row.origin == .local, row.expiresAt > Date().timeIntervalSince1970, published[row.key] != fetched
         else { return }
         published[row.key] = fetched
-        var entry = row.replicated
+        var entry: ReplicatedEntry
+        do {
+            entry = try intake.store.replicable(row)  // with the validators of this body
+        } catch {
+            logger.warning("cannot read the validators of \(row.url); publishing it without them: \(error.message)")
+            entry = row.replicated
+        }
         entry.originPeer = localPeer
         let data: [UInt8]
         do {

@@ -172,7 +172,7 @@ final class SyncService: Sendable {
             guard let row = try store.entry(forKey: held.key), row.expiresAt > now.timeIntervalSince1970 else {
                 continue  // evicted or expired since the index was read
             }
-            var entry = row.replicated
+            var entry = try store.replicable(row)  // with the validators of this body
             if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
             guard let token = try? codec.seal(entry) else { continue }  // too big to replicate: skip it
             let frame = SyncFrame.payload(token).bytes

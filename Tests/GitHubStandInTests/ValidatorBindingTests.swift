@@ -1,0 +1,43 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import GitHubStandIn
+
+/// The engine alone (no sockets), so that requests can come from different client addresses.
+@Suite("ETags bound to the caller's bucket")
+struct ValidatorBindingTests {
+    private func engine() throws -> StandInEngine {
+        StandInEngine(configuration: StandInConfiguration(), fixtures: try FixtureLibrary.load(from: nil))
+    }
+
+    private func get(
+        _ engine: StandInEngine, _ path: String, from address: String, headers: [(String, String)] = []
+    ) throws -> Reply {
+        let request = IncomingRequest(
+            method: .GET, uri: path, headers: HTTPHeaders(headers), body: Data(), clientAddress: address,
+            serverBase: "http://127.0.0.1:1")
+        guard case .respond(let reply, _) = engine.plan(request) else {
+            Issue.record("no answer for \(path)")
+            throw CancellationError()
+        }
+        return reply
+    }
+
+    @Test("an unauthenticated client's ETag matches only for its own address")
+    func anonymousETagBoundToAddress() throws {
+        let engine = try engine()
+        let path = "/orgs/octo/repos"
+        let first = try get(engine, path, from: "10.0.0.1")
+        let etag = try #require(first.headers.first { $0.0 == "ETag" }?.1)
+        #expect(first.status == .ok)
+        #expect(try get(engine, path, from: "10.0.0.1", headers: [("If-None-Match", etag)]).status == .notModified)
+        let elsewhere = try get(engine, path, from: "10.0.0.2", headers: [("If-None-Match", etag)])
+        #expect(elsewhere.status == .ok && elsewhere.body == first.body)
+        #expect(elsewhere.headers.first { $0.0 == "ETag" }?.1 != etag)
+        let token = try get(
+            engine, path, from: "10.0.0.1", headers: [("If-None-Match", etag), ("Authorization", "token alpha")])
+        #expect(token.status == .ok)
+        #expect(engine.state.withLock { $0.stats.charged } == 3)
+    }
+}

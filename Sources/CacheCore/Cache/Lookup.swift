@@ -68,4 +68,39 @@ public struct LookupResult: Sendable {
     public var rateLimit: RateLimitSnapshot?
     /// A warning for stderr (stale copy served, and why).
     public var warning: String?
+    /// All headers of GitHub's live answer when this lookup asked GitHub and got one it used (a miss,
+    /// a `304` revalidation), lower-case names; `nil` for answers from the store. The local endpoint
+    /// relays `x-github-request-id` and the live `x-ratelimit-*` from here, never from the store.
+    public var upstreamHeaders: [String: String]?
+}
+
+extension ServedFrom {
+    /// The value of the local endpoint's `X-GHCache` response header for this outcome.
+    public var endpointLabel: String {
+        switch self {
+        case .localHit: "hit-local"
+        case .peerHit: "hit-peer"
+        case .joinedConcurrentFetch: "coalesced"
+        case .miss: "miss"
+        case .revalidated: "revalidated"
+        case .stale: "stale"
+        }
+    }
+
+    /// The outcome named by an `X-GHCache` value (an unknown value from a newer daemon counts as a miss:
+    /// the answer was fetched somewhere); `nil` for `pass` (not a cache lookup) or garbage.
+    public init?(endpointLabel: String) {
+        switch endpointLabel.lowercased() {
+        case "hit-local": self = .localHit
+        case "hit-peer": self = .peerHit
+        case "coalesced": self = .joinedConcurrentFetch
+        case "miss": self = .miss
+        case "revalidated": self = .revalidated
+        case "stale": self = .stale
+        case "pass", "": return nil
+        default:
+            guard endpointLabel.allSatisfy({ $0.isLetter || $0 == "-" }) else { return nil }
+            self = .miss
+        }
+    }
 }

@@ -60,7 +60,11 @@ public final class LocalEndpoint: Service, Sendable {
         let store = try CacheStore.open(directory: configuration.cacheDir)
         let lock = try DaemonLock.acquire(cacheDirectory: configuration.cacheDir)
         do throws(GHCacheError) {
-            if settings.writesHeartbeat { try refuseIfAnotherDaemonRuns(store: store, settings: settings) }
+            // Holding the lock proves that no other daemon runs: a heartbeat row of another process is one a
+            // killed daemon left (it would make this start, or libp2p's, refuse for 30 s).
+            if let status = try store.peerStatus(), status.pid != Int(getpid()) {
+                try store.clearPeerStatus(pid: status.pid)
+            }
             let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
             guard (settings.socketPath + ".00000000.tmp").utf8.count < limit else {
                 throw GHCacheError(
@@ -189,17 +193,6 @@ public final class LocalEndpoint: Service, Sendable {
                 exitStatus: .network)
         }
         return GHCacheError("the local endpoint stopped: \(text.prefix(300))", exitStatus: .network)
-    }
-
-    private static func refuseIfAnotherDaemonRuns(store: CacheStore, settings: LocalEndpointSettings)
-        throws(GHCacheError)
-    {
-        guard let status = try store.peerStatus(), status.isAlive(now: Date().timeIntervalSince1970),
-            status.pid != Int(getpid()), let pid = pid_t(exactly: status.pid), kill(pid, 0) == 0
-        else { return }
-        throw GHCacheError(
-            "another ghcache-peer (pid \(status.pid)) is already running for \(settings.configuration.cacheDir); "
-                + "stop it first, or give this one its own CACHE_DIR", exitStatus: .unavailable)
     }
 
     /// Many idle clients must not exhaust file descriptors: raise the soft limit to the hard one (at most 65536).

@@ -135,7 +135,7 @@ struct PeerRunCommand: AsyncParsableCommand {
             endpointSettings, forwarder: nil,
             // The fleet-fill forwarder and the gossip of invalidations are wired in by Replication.
             onInvalidate: { _, _ in },
-            onListening: { Output.stderr("ghcache-peer: serving the GitHub API on \($0)") },
+            onListening: { Output.stderr("serving the GitHub API on \($0)") },
             logger: Logger(label: "ghcache.endpoint"))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: endpoint)]
         if let secret {
@@ -148,7 +148,7 @@ struct PeerRunCommand: AsyncParsableCommand {
                     + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
             services.insert(.init(service: daemon), at: 0)
         } else {
-            Output.stderr("ghcache-peer: peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): local endpoint only")
+            Output.stderr("peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): serving the local endpoint only")
         }
 
         var groupLogger = Logger(label: "ghcache.peer.lifecycle")

@@ -2,7 +2,7 @@
 
 Usage: pygithub_walk.py BASE_URL TOKEN OWNER/REPO WALKS
 Prints one JSON object: the issue numbers of each walk, every issue's `url`, the repository's `url`
-and `issues_url` (PyGithub follows the API's own URLs, so they must lead back to BASE_URL).
+and its owner's `url` (PyGithub follows the API's own URLs, so they must lead back to BASE_URL).
 """
 
 import json
@@ -21,7 +21,7 @@ def main() -> None:
         issues = list(repo.get_issues(state="all"))
         numbers.append([issue.number for issue in issues])
         urls.extend(issue.url for issue in issues)
-    json.dump({"numbers": numbers, "urls": urls, "repo_url": repo.url, "issues_url": repo.issues_url}, sys.stdout)
+    json.dump({"numbers": numbers, "urls": urls, "repo_url": repo.url, "owner_url": repo.owner.url}, sys.stdout)
 
 
 if __name__ == "__main__":

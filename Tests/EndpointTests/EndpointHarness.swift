@@ -29,7 +29,8 @@ struct EndpointWorld: Sendable {
             let daemon = try startDaemon(environment, p2p: p2p, env: env)
             do {
                 let (socket, origin) = try await waitForListeners(daemon)
-                try await body(EndpointWorld(environment: environment, daemon: daemon, socketPath: socket, origin: origin))
+                try await body(
+                    EndpointWorld(environment: environment, daemon: daemon, socketPath: socket, origin: origin))
             } catch {
                 stop(daemon)
                 throw error
@@ -105,12 +106,14 @@ struct EndpointWorld: Sendable {
 
     /// `curl ARGS` (never the user's config: `-q`), with a 20 s limit.
     func curl(_ arguments: [String]) async throws -> ToolResult {
-        try await Tool.run("/usr/bin/curl", ["-q", "-sS", "--max-time", "20"] + arguments, env: ["HOME": environment.root])
+        try await Tool.run(
+            "/usr/bin/curl", ["-q", "-sS", "--max-time", "20"] + arguments, env: ["HOME": environment.root])
     }
 
     /// `curl` over the unix socket: `-D -` headers, then the body, for `path`.
     func curlSocket(_ path: String, _ extra: [String] = []) async throws -> HTTPAnswer {
-        try HTTPAnswer(try await curl(["--unix-socket", socketPath, "-D", "-", "http://api.github.com\(path)"] + extra))
+        try HTTPAnswer(
+            try await curl(["--unix-socket", socketPath, "-D", "-", "http://api.github.com\(path)"] + extra))
     }
 
     /// `curl` over TCP for `path`.
@@ -176,7 +179,8 @@ struct HTTPAnswer: Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         self.headers = headers
         body = Data(bytes[(end + 4)...])
@@ -206,7 +210,8 @@ enum Tool {
     static func run(
         _ executable: String, _ arguments: [String], env: [String: String], stdin: Data? = nil, timeout: Double = 30
     ) async throws -> ToolResult {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ghcache-tool-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ghcache-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("out")
@@ -263,7 +268,9 @@ struct BackgroundTool: @unchecked Sendable {
     let process: Process
 
     /// Starts `executable ARGS` and waits (≤ 15 s) for its first stdout line.
-    static func start(_ executable: String, _ arguments: [String], root: String) async throws -> (BackgroundTool, String) {
+    static func start(_ executable: String, _ arguments: [String], root: String) async throws -> (
+        BackgroundTool, String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

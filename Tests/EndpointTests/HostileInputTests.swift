@@ -31,10 +31,18 @@ struct HostileInputTests {
                 ("header without colon", Array("GET / HTTP/1.1\r\nHost x\r\n\r\n".utf8)),
                 (
                     "100 KiB header",
-                    Array("GET /repos/octo/hello HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100 << 10))\r\n\r\n".utf8)
+                    Array(
+                        "GET /repos/octo/hello HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100 << 10))\r\n\r\n"
+                            .utf8)
                 ),
-                ("10000 headers", Array(("GET / HTTP/1.1\r\n" + String(repeating: "X-A: b\r\n", count: 10000) + "\r\n").utf8)),
-                ("bad chunked body", Array("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n".utf8)),
+                (
+                    "10000 headers",
+                    Array(("GET / HTTP/1.1\r\n" + String(repeating: "X-A: b\r\n", count: 10000) + "\r\n").utf8)
+                ),
+                (
+                    "bad chunked body",
+                    Array("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n".utf8)
+                ),
                 ("request target with spaces", Array("GET /a%20b c HTTP/1.1\r\nHost: x\r\n\r\n".utf8)),
             ]
             for (name, bytes) in inputs {
@@ -160,7 +168,9 @@ final class RawConnection: @unchecked Sendable {
         var offset = 0
         let deadline = Date().addingTimeInterval(5)
         while offset < bytes.count, !isClosed, Date() < deadline {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent > 0 {
                 offset += sent
             } else if errno == EAGAIN || errno == EWOULDBLOCK {

@@ -45,6 +45,43 @@ struct DaemonTests {
         }
     }
 
+    @Test("concurrent identical requests cost one API call (coalesced); GitHub failing serves the stale copy")
+    func coalescingAndStale() async throws {
+        try await EndpointWorld.with { world in
+            _ = try world.server.addFault(FaultSpec(pathPrefix: "/repos/octo/slow", kind: .latency, ms: 800))
+            let answers = try await withThrowingTaskGroup(of: HTTPAnswer.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await world.curlSocket("/repos/octo/slow", EndpointWorld.auth) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.status == 200 })
+            #expect(Set(answers.map(\.body)).count == 1)
+            #expect(answers.filter { $0.outcome == "miss" }.count == 1, "\(answers.map(\.outcome))")
+            #expect(answers.filter { $0.outcome == "coalesced" }.count == 3, "\(answers.map(\.outcome))")
+            #expect(world.charged("/repos/octo/slow") == 1)
+
+            // X-GHCache-TTL: 0 makes the copy stale at once; GitHub's 500 then serves it, with a warning.
+            _ = try world.server.addFault(FaultSpec(pathPrefix: "/repos/octo/slow", kind: .status, status: 500))
+            let stale = try await world.curlSocket(
+                "/repos/octo/slow", EndpointWorld.auth + ["-H", "X-GHCache-TTL: 0"])
+            #expect(stale.status == 200)
+            #expect(stale.outcome == "stale")
+            #expect(stale.headers["x-ghcache-warning"]?.contains("GitHub answered 500") == true, "\(stale.headers)")
+            #expect(stale.body == answers[0].body)
+            // With no usable copy, GitHub's own 500 comes back, with the reason for ghcache-get.
+            _ = try world.server.addFault(FaultSpec(pathPrefix: "/repos/octo/down", kind: .status, status: 500))
+            let down = try await world.curlSocket("/repos/octo/down", EndpointWorld.auth)
+            #expect(down.status == 500)
+            #expect(down.headers["x-ghcache-error-kind"] == "github")
+            // Cache-Control: only-if-cached (--offline) with nothing cached: 503, no call.
+            let offline = try await world.curlSocket(
+                "/repos/octo/never", EndpointWorld.auth + ["-H", "Cache-Control: only-if-cached"])
+            #expect(offline.status == 503)
+            #expect(world.received("/repos/octo/never") == 0)
+        }
+    }
+
     @Test("without a daemon, ghcache-get fetches itself (the socket left by a killed daemon is not used)")
     func ghcacheGetWithoutDaemon() async throws {
         try await Environment.with { environment in

@@ -56,7 +56,7 @@ extension EndpointCore {
         }
         if let link = result.headers["link"] { Self.append(&fields, "link", rewriter?.link(link) ?? link) }
         fields[EndpointField.outcome] = result.servedFrom.endpointLabel
-        fields[.age] = String(Int(result.age.rounded(.down)))
+        fields[.age] = String(result.age.isFinite ? Int(min(max(result.age, 0), 1e9)) : 0)
         if let warning = result.warning { fields[EndpointField.warning] = HeaderText.encode(warning) }
 
         if let etag = result.headers["etag"], let condition = request.headers[.ifNoneMatch],

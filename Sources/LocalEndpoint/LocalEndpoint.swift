@@ -118,8 +118,10 @@ public final class LocalEndpoint: Service, Sendable {
         }
         await core.transport.shutdown()
         lock.release()
-        if let socketFailure = socketFailure.withLock({ $0 }) { throw socketFailure }
+        // A listener that failed to start stops the other one, whose socket set-up may then fail too: the
+        // first failure is the one to report.
         if let failure { throw listenError(failure) }
+        if let socketFailure = socketFailure.withLock({ $0 }) { throw socketFailure }
     }
 
     private func application(
@@ -133,8 +135,10 @@ public final class LocalEndpoint: Service, Sendable {
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes,
                 maxHeaderFieldCount: 256))
+        // Hummingbird logs client mishaps and shutdown races as errors; the endpoint reports what matters itself
+        // (start-up failures as a message and exit status, requests at debug level).
         var serverLogger = logger
-        serverLogger.logLevel = max(logger.logLevel, .notice)
+        serverLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
         return Application(
             responder: EndpointResponder(core: core, listener: listener),
             server: .http1(configuration: http),

@@ -8,6 +8,7 @@ import PackageDescription
 //   GHCacheCLI     ArgumentParser commands, one file per binary
 //   LibP2P         a libp2p host (multiformats, Noise, yamux, identify, ping, gossipsub); knows nothing of caching
 //   Replication    fleet key, Fernet, entry envelope, gossip replication and join-time sync
+//   LocalEndpoint  GitHub's REST API served locally (unix socket, loopback TCP) from the cache (Hummingbird 2)
 //   GitHubStandIn  a local stand-in for api.github.com used by tests, the demo and benchmarks
 //   ghcache-*      thin executables, one target each
 
@@ -33,6 +34,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // The local endpoint's HTTP/1.1 server (unix socket and TCP). Default traits off: we need
+        // neither swift-configuration nor the full-Foundation extras.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        // Hummingbird's own dependencies, named here because the endpoint's channel handler uses their types.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: Core
@@ -43,6 +50,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +85,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // GitHub's REST API served on the machine from the cache; no libp2p.
+        .target(
+            name: "LocalEndpoint",
+            dependencies: [
+                "CacheCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "GHCacheCLI",
             dependencies: [
@@ -89,7 +112,7 @@ let package = Package(
         .target(
             name: "PeerCLI",
             dependencies: [
-                "GHCacheCLI", "CacheCore", "Replication",
+                "GHCacheCLI", "CacheCore", "Replication", "LocalEndpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,6 +161,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn", "TestSupport"]),
+        // The local endpoint driven by real clients (gh, curl, PyGithub) against a running ghcache-peer.
+        .testTarget(
+            name: "EndpointTests",
+            dependencies: [
+                "CacheCore", "LocalEndpoint", "GitHubStandIn", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ]
 )
 

@@ -16,8 +16,13 @@ struct GetSession {
         OpenUntilExit.keep(store)
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
         let tokens = TokenProvider(configuration: configuration) { Output.stderr("note: \($0)") }
-        client = CacheClient(configuration: configuration, store: store, transport: transport, tokens: tokens)
         options = getOptions.lookupOptions(configuration)
+        // A miss goes to the machine's daemon when one runs (checked only on a miss, so a hit stays lean).
+        let forwarder =
+            options.offline
+            ? nil : DaemonSocketForwarder(configuration: configuration, store: store, transport: transport)
+        client = CacheClient(
+            configuration: configuration, store: store, transport: transport, tokens: tokens, forwarder: forwarder)
         verbose = getOptions.verbose
     }
 

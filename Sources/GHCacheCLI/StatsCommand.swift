@@ -128,8 +128,10 @@ public struct StatsCommand: AsyncParsableCommand {
             ? "0"
             : stats.gossipRejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let daemon =
-            stats.daemonRunning
-            ? "running, peer \(stats.peerID ?? "?"), \(stats.connectedPeers) connected" : "no daemon"
+            !stats.daemonRunning
+            ? "no daemon"
+            : stats.peerID.map { "running, peer \($0), \(stats.connectedPeers) connected" }
+                ?? "running (local endpoint only, no peer-to-peer)"
         let rows: [(String, String)] = [
             ("store", storePath),
             ("entries", "\(stats.cacheSize)"),

@@ -3,6 +3,7 @@ import CacheCore
 import Foundation
 import Logging
 import GHCacheCLI
+import LocalEndpoint
 import Replication
 import ServiceLifecycle
 
@@ -10,12 +11,20 @@ import ServiceLifecycle
 public struct PeerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ghcache-peer",
-        abstract: "Share cached GitHub responses with the other runners of a fleet over encrypted libp2p gossip.",
+        abstract:
+            "Serve GitHub's REST API on this machine from the cache, and share cached responses with the other "
+            + "runners of a fleet over encrypted libp2p gossip.",
         discussion: """
             Runs in the foreground until SIGTERM or SIGINT. Every response ghcache-get fetches on this \
             machine is published to the fleet within milliseconds; entries from peers are checked \
             (fleet key, content ID, expiry, size) and stored, so ghcache-get answers them with no API \
             call. A peer that joins late catches up with the fleet's fresh entries at connection time.
+
+            The daemon also serves GitHub's REST API locally from the same cache: plain HTTP on the unix \
+            socket $CACHE_DIR/api.sock (mode 0600), and on TCP at CACHE_HTTP_LISTEN=HOST:PORT when set \
+            (keep it on 127.0.0.1). Point gh at it with `gh config set http_unix_socket \
+            $CACHE_DIR/api.sock`, or PyGithub, octokit and go-github at http://HOST:PORT. With \
+            CACHE_ENABLE_P2P=false only the local endpoint runs (no libp2p, no fleet secret needed).
 
             All runners of a fleet need the same CACHE_P2P_SHARED_SECRET (falling back to GH_TOKEN, \
             GITHUB_TOKEN, then `gh auth token`) and a few of each other's addresses in \
@@ -34,6 +43,7 @@ public struct PeerCommand: AsyncParsableCommand {
               $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer --port 9000 \\
                   --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW...
               $ ghcache-peer --listen-address 127.0.0.1 --port 0 --log-level debug
+              $ CACHE_ENABLE_P2P=false CACHE_HTTP_LISTEN=127.0.0.1:8787 ghcache-peer
 
             \(PeerRunCommand.exitStatusHelp)
             """,
@@ -78,7 +88,8 @@ struct PeerRunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon in the foreground (the default).",
         discussion: """
-            Prints the peer ID and its multiaddrs on stdout once listening; logs go to stderr.
+            Prints the peer ID and its multiaddrs on stdout once listening (nothing with \
+            CACHE_ENABLE_P2P=false); the local endpoint's addresses and the logs go to stderr.
 
             \(exitStatusHelp)
             """)
@@ -86,10 +97,10 @@ struct PeerRunCommand: AsyncParsableCommand {
     static let exitStatusHelp = """
         EXIT STATUS
           0  stopped by SIGTERM or SIGINT
-          2  bad arguments or configuration value, CACHE_ENABLE_P2P=false, or no fleet secret
+          2  bad arguments or configuration value, or no fleet secret (with CACHE_ENABLE_P2P=true)
           3  another ghcache-peer is running for this CACHE_DIR
-          4  cannot listen (port in use, address not on this machine)
-          5  the store or the identity key could not be opened
+          4  cannot listen (port in use, address not on this machine), libp2p or CACHE_HTTP_LISTEN
+          5  the store, the identity key or the socket $CACHE_DIR/api.sock could not be used
         """
 
     @OptionGroup var options: PeerOptions
@@ -109,13 +120,8 @@ struct PeerRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.loadConfiguration()
-        guard configuration.enableP2P else {
-            throw GHCacheError(
-                "peer-to-peer sharing is disabled (CACHE_ENABLE_P2P=false), so ghcache-peer does not start; "
-                    + "set CACHE_ENABLE_P2P=true to share cached responses with other runners", exitStatus: .usage)
-        }
-        let secret = try Self.fleetSecret(configuration)
-        if let warning = secret.fleetWarning(environment: configuration.environment) { Output.warn(warning) }
+        let secret = configuration.enableP2P ? try Self.fleetSecret(configuration) : nil
+        if let warning = secret?.fleetWarning(environment: configuration.environment) { Output.warn(warning) }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -124,19 +130,39 @@ struct PeerRunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ghcache.peer")
-        let daemon = try await PeerDaemon.start(
-            PeerDaemonSettings(configuration: configuration, secret: secret), logger: logger)
-        for warning in daemon.warnings { Output.warn(warning) }
-        Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
-        Output.stderr(
-            "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
-                + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+        if let listen = configuration.httpListen, !listen.isLoopback {
+            Output.warn(
+                "CACHE_HTTP_LISTEN=\(listen) is not a loopback address: anyone who can reach it can read every "
+                    + "cached response with any token. Use 127.0.0.1:PORT unless that is really wanted")
+        }
+        // The local endpoint first: it takes the cache directory's daemon lock.
+        var endpointSettings = LocalEndpointSettings(configuration: configuration)
+        endpointSettings.writesHeartbeat = secret == nil
+        let endpoint = try LocalEndpoint.start(
+            endpointSettings, forwarder: nil,
+            // The fleet-fill forwarder and the gossip of invalidations are wired in by Replication.
+            onInvalidate: { _, _ in },
+            onListening: { Output.stderr("serving the GitHub API on \($0)") },
+            logger: Logger(label: "ghcache.endpoint"))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: endpoint)]
+        if let secret {
+            let daemon = try await PeerDaemon.start(
+                PeerDaemonSettings(configuration: configuration, secret: secret), logger: logger)
+            for warning in daemon.warnings { Output.warn(warning) }
+            Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
+            Output.stderr(
+                "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
+                    + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+            services.insert(.init(service: daemon), at: 0)
+        } else {
+            Output.stderr("peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): serving the local endpoint only")
+        }
 
         var groupLogger = Logger(label: "ghcache.peer.lifecycle")
         groupLogger.logLevel = .warning
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
         try await group.run()
     }
 

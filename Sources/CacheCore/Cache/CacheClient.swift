@@ -37,7 +37,7 @@ public final class CacheClient: Sendable {
         let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
         let now = clock()
         let entry = options.noCache ? nil : try store.entry(forKey: key)
-        if let entry, !options.revalidate, now - entry.fetchedAt < Double(ttl) {
+        if let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
             try store.recordServed(
                 key: key,
                 counter: options.countsAsLookup ? (entry.origin == .peer ? Counter.peerHits : Counter.localHits) : nil,
@@ -163,6 +163,7 @@ public final class CacheClient: Sendable {
             LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
             var answer = result(entry, context.target, .miss, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
+            answer.upstreamHeaders = response.headers
             return answer
         case .notModified:
             let validators = Validators(etag: response.headers["etag"], lastModified: response.headers["last-modified"])
@@ -181,6 +182,7 @@ public final class CacheClient: Sendable {
             LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
             var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
+            answer.upstreamHeaders = response.headers
             return answer
         case .secondaryRateLimit(let retryAfter):
             let wait = retryAfter ?? 60
@@ -188,23 +190,27 @@ public final class CacheClient: Sendable {
             try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
             return try serveStale(
                 context, because: "GitHub's secondary rate limit (retry after \(formatTime(now + wait)))",
-                failing: .unavailable)
+                failing: .unavailable, upstream: response)
         case .primaryRateLimit(let reset):
             if let reset { try store.setBackoff(scope: fingerprint, Backoff(notBefore: reset, reason: "rate-limit")) }
             try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
             let until = reset.map { "; it resets at \(formatTime($0))" } ?? ""
-            return try serveStale(context, because: "the GitHub API rate limit is spent\(until)", failing: .unavailable)
+            return try serveStale(
+                context, because: "the GitHub API rate limit is spent\(until)", failing: .unavailable,
+                upstream: response)
         case .serverError(let retryAfter):
             if let retryAfter {
                 try store.setBackoff(scope: fingerprint, Backoff(notBefore: now + retryAfter, reason: "retry-after"))
             }
             try release(leaseOwner, context, counters: [Counter.apiCalls: 1])
             return try serveStale(
-                context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError)
+                context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError,
+                upstream: response)
         case .clientError:
-            try release(
-                leaseOwner, context, counters: Self.tally(Counter.failures, context))
-            throw GHCacheError(ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError)
+            try release(leaseOwner, context, counters: Self.tally(Counter.failures, context))
+            throw GHCacheError(
+                ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError,
+                upstream: response)
         }
     }
 
@@ -214,22 +220,23 @@ public final class CacheClient: Sendable {
     }
 
     /// Serves the stored copy if it is within `--max-stale` past its expiry, with a warning;
-    /// else fails with `reason` and `status`.
-    private func serveStale(_ context: Attempt, because reason: String, failing status: ExitStatus)
-        throws(GHCacheError) -> LookupResult
-    {
+    /// else fails with `reason` and `status` (carrying GitHub's answer `upstream`, if there was one).
+    private func serveStale(
+        _ context: Attempt, because reason: String, failing status: ExitStatus, upstream: GitHubResponse? = nil
+    ) throws(GHCacheError) -> LookupResult {
         let now = clock()
         guard let entry = context.entry else {
             try store.increment(Self.tally(Counter.failures, context, plus: [:]))
             let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
-            throw GHCacheError("\(reason)\(hint)", exitStatus: status)
+            throw GHCacheError("\(reason)\(hint)", exitStatus: status, upstream: upstream)
         }
         let staleFor = now - (entry.fetchedAt + Double(context.ttl))
         guard staleFor <= Double(context.options.maxStale) else {
             try store.increment(Self.tally(Counter.failures, context, plus: [:]))
             throw GHCacheError(
                 "\(reason); the cached copy of \(context.target) went stale \(formatSeconds(staleFor)) ago, "
-                    + "beyond --max-stale \(formatSeconds(Double(context.options.maxStale)))", exitStatus: status)
+                    + "beyond --max-stale \(formatSeconds(Double(context.options.maxStale)))", exitStatus: status,
+                upstream: upstream)
         }
         try store.recordServed(key: context.key, counter: Self.outcome(Counter.staleServed, context), now: now)
         var answer = result(entry, context.target, .stale, ttl: context.ttl, now: now)

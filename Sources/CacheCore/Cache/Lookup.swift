@@ -83,20 +83,53 @@ public struct LookupResult: Sendable {
     public var rateLimit: RateLimitSnapshot?
     /// A warning for stderr (stale copy served, and why).
     public var warning: String?
+    /// All headers of GitHub's live answer when this lookup asked GitHub and got one it used (a miss,
+    /// a `304` revalidation), lower-case names; `nil` for answers from the store. The local endpoint
+    /// relays `x-github-request-id` and the live `x-ratelimit-*` from here, never from the store.
+    public var upstreamHeaders: [String: String]?
+}
 
+extension LookupResult {
     /// An answer served from `entry`.
     public init(
         entry: CacheEntry, target: RequestTarget, servedFrom: ServedFrom, ttl: Int, now: Double,
         rateLimit: RateLimitSnapshot? = nil, warning: String? = nil
     ) {
-        self.target = target
-        self.status = entry.status
-        self.headers = entry.headers
-        self.body = entry.body
-        self.servedFrom = servedFrom
-        self.age = max(0, now - entry.fetchedAt)
-        self.ttl = ttl
-        self.rateLimit = rateLimit
-        self.warning = warning
+        self.init(
+            target: target, status: entry.status, headers: entry.headers, body: entry.body, servedFrom: servedFrom,
+            age: max(0, now - entry.fetchedAt), ttl: ttl, rateLimit: rateLimit, warning: warning, upstreamHeaders: nil)
+    }
+}
+
+extension ServedFrom {
+    /// The value of the local endpoint's `X-GHCache` response header for this outcome.
+    public var endpointLabel: String {
+        switch self {
+        case .localHit: "hit-local"
+        case .peerHit: "hit-peer"
+        case .joinedConcurrentFetch: "coalesced"
+        case .miss: "miss"
+        case .revalidated: "revalidated"
+        case .stale: "stale"
+        case .filled: "fill"
+        }
+    }
+
+    /// The outcome named by an `X-GHCache` value (an unknown value from a newer daemon counts as a miss:
+    /// the answer was fetched somewhere); `nil` for `pass` (not a cache lookup) or garbage.
+    public init?(endpointLabel: String) {
+        switch endpointLabel.lowercased() {
+        case "hit-local": self = .localHit
+        case "hit-peer": self = .peerHit
+        case "coalesced": self = .joinedConcurrentFetch
+        case "miss": self = .miss
+        case "revalidated": self = .revalidated
+        case "stale": self = .stale
+        case "fill": self = .filled
+        case "pass", "": return nil
+        default:
+            guard endpointLabel.allSatisfy({ $0.isLetter || $0 == "-" }) else { return nil }
+            self = .miss
+        }
     }
 }

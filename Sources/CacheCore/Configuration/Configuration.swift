@@ -21,8 +21,10 @@ public struct Configuration: Sendable {
     public var timeout: Double
     /// TCP connect timeout, in seconds.
     public var connectTimeout: Double
-    /// Whether `ghcache-peer` may start.
+    /// Whether `ghcache-peer` runs libp2p replication (`false`: it serves only the local endpoint).
     public var enableP2P: Bool
+    /// `CACHE_HTTP_LISTEN`: the TCP address of the local endpoint, if it should listen on TCP at all.
+    public var httpListen: HTTPListenAddress?
     /// The libp2p TCP port of `ghcache-peer`.
     public var listenPort: Int
     /// The IP address `ghcache-peer` listens on (`CACHE_LISTEN_ADDRESS`, default `0.0.0.0`).
@@ -58,6 +60,9 @@ public struct Configuration: Sendable {
 
     /// Path of the datagram socket a running `ghcache-peer` listens on for local writes.
     public var peerSocketPath: String { (cacheDir as NSString).appendingPathComponent("peer.sock") }
+
+    /// Path of the unix stream socket on which `ghcache-peer` serves GitHub's REST API (the local endpoint).
+    public var apiSocketPath: String { (cacheDir as NSString).appendingPathComponent("api.sock") }
 
     /// The explicitly configured API token (`GITHUB_TOKEN`, then `GH_TOKEN`), without asking `gh`.
     public var explicitToken: String? { githubToken ?? ghToken }
@@ -117,6 +122,9 @@ public struct Configuration: Sendable {
         connectTimeout =
             try resolver.value(.connectTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         enableP2P = try resolver.value(.enableP2P, "true or false", ValueParsers.bool) ?? true
+        httpListen = try resolver.value(
+            .httpListen, "HOST:PORT with an IP address or localhost, such as 127.0.0.1:8787 or [::1]:8787",
+            HTTPListenAddress.init(parsing:))
         listenPort = try resolver.value(.listenPort, "a TCP port (0-65535)", ValueParsers.port) ?? 9000
         listenAddress =
             try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", Self.ipAddress)
@@ -227,4 +235,57 @@ private struct Resolver {
         }
         return value
     }
+}
+
+/// `CACHE_HTTP_LISTEN`: where the local endpoint listens on TCP (`HOST:PORT`; port 0 picks a free port).
+public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// An IPv4 or IPv6 address (without brackets), or `localhost`.
+    public var host: String
+    /// The TCP port (0: any free port).
+    public var port: Int
+
+    /// Creates an address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `127.0.0.1:8787`, `[::1]:8787` or `localhost:8787`; `nil` for anything else.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingWhitespace()
+        let hostPart: Substring
+        let portPart: Substring
+        if trimmed.hasPrefix("[") {
+            guard let close = trimmed.firstIndex(of: "]"), trimmed[trimmed.index(after: close)...].hasPrefix(":")
+            else { return nil }
+            hostPart = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
+            portPart = trimmed[trimmed.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = trimmed.lastIndex(of: ":") else { return nil }
+            hostPart = trimmed[..<colon]
+            portPart = trimmed[trimmed.index(after: colon)...]
+            guard !hostPart.contains(":") else { return nil }
+        }
+        guard let port = ValueParsers.port(String(portPart)) else { return nil }
+        let host = String(hostPart)
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        guard
+            host.lowercased() == "localhost" || inet_pton(AF_INET, host, &ipv4) == 1
+                || inet_pton(AF_INET6, host, &ipv6) == 1
+        else { return nil }
+        self.host = host.lowercased() == "localhost" ? "127.0.0.1" : host
+        self.port = port
+    }
+
+    /// Whether the address is on the loopback interface (127.0.0.0/8 or ::1).
+    public var isLoopback: Bool { host.hasPrefix("127.") || host == "::1" }
+
+    /// `http://HOST:PORT` (IPv6 in brackets).
+    public func origin(port actualPort: Int? = nil) -> String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shownHost):\(actualPort ?? port)"
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

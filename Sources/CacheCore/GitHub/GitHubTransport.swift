@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
 
 /// A response from GitHub as the cache sees it.
@@ -43,12 +44,49 @@ public enum TransportFailure: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// Sends GET requests to GitHub. The cache talks to GitHub only through this seam.
+/// A request sent as given: any method, headers and body (the local endpoint's pass-through of writes and
+/// GraphQL, and `ghcache-get` asking the daemon over its socket).
+public struct UpstreamRequest: Sendable {
+    /// The HTTP method (`POST`, `PATCH`...).
+    public var method: String
+    /// The absolute URL (`https://...`, or `http+unix://<percent-encoded socket path>/path`).
+    public var url: String
+    /// Request headers, in order.
+    public var headers: [(String, String)]
+    /// The body, if any.
+    public var body: Data?
+    /// Seconds the whole exchange may take; `nil`: the transport's connect + 2 × read timeouts.
+    public var timeout: Double?
+
+    /// Creates a request.
+    public init(method: String, url: String, headers: [(String, String)], body: Data? = nil, timeout: Double? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// Sends requests to GitHub. The cache talks to GitHub only through this seam.
 public protocol GitHubTransport: Sendable {
     /// Sends a GET to an absolute URL with the given headers, following redirects.
     func get(url: String, headers: [(String, String)]) async throws(TransportFailure) -> GitHubResponse
+    /// Sends `request` as it is (method, headers, body) and returns the answer, whatever its status.
+    func send(_ request: UpstreamRequest) async throws(TransportFailure) -> GitHubResponse
     /// Releases connections and threads.
     func shutdown() async
+}
+
+extension GitHubTransport {
+    /// GET-only transports (test doubles) relay GETs without a body through ``get(url:headers:)`` and refuse the
+    /// rest.
+    public func send(_ request: UpstreamRequest) async throws(TransportFailure) -> GitHubResponse {
+        guard request.method == "GET", request.body?.isEmpty ?? true else {
+            throw TransportFailure.other("this transport sends only GET requests, not \(request.method)")
+        }
+        return try await get(url: request.url, headers: request.headers)
+    }
 }
 
 /// ``GitHubTransport`` over async-http-client. The `HTTPClient` (and its event loops) is created on
@@ -87,12 +125,18 @@ public final class HTTPTransport: GitHubTransport {
     }
 
     public func get(url: String, headers: [(String, String)]) async throws(TransportFailure) -> GitHubResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        try await send(UpstreamRequest(method: "GET", url: url, headers: headers))
+    }
+
+    public func send(_ upstream: UpstreamRequest) async throws(TransportFailure) -> GitHubResponse {
+        var request = HTTPClientRequest(url: upstream.url)
+        request.method = HTTPMethod(rawValue: upstream.method)
+        for (name, value) in upstream.headers { request.headers.add(name: name, value: value) }
+        if let body = upstream.body { request.body = .bytes(ByteBuffer(data: body)) }
         let started = ContinuousClock.now
         do {
-            let deadline = NIODeadline.now() + .nanoseconds(Int64((connectTimeout + 2 * readTimeout) * 1e9))
+            let seconds = upstream.timeout ?? (connectTimeout + 2 * readTimeout)
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds * 1e9))
             let response = try await httpClient().execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
             Self.record(status: "\(response.status.code)", since: started)

@@ -102,3 +102,11 @@ func formatTime(_ unixSeconds: Double) -> String {
     formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
     return formatter.string(from: Date(timeIntervalSince1970: unixSeconds))
 }
+
+extension RateLimitSnapshot {
+    /// The rate-limit headers of a live response, if it has them (for the local endpoint's pass-through).
+    public init?(liveHeadersOf response: GitHubResponse, now: Double) {
+        guard let snapshot = ResponseClassifier.rateLimit(response, now: now) else { return nil }
+        self = snapshot
+    }
+}

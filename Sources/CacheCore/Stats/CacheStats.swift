@@ -105,7 +105,8 @@ public struct CacheStats: Sendable, Equatable {
         if let status = try store.peerStatus(), status.isAlive(now: now) {
             daemonRunning = true
             connectedPeers = status.connectedPeers.count
-            peerID = status.peerID
+            // A daemon serving only the local endpoint (CACHE_ENABLE_P2P=false) has no peer ID.
+            peerID = status.peerID.isEmpty ? nil : status.peerID
         }
     }
 

@@ -23,6 +23,17 @@ public struct CacheEntry: Sendable, Equatable {
     public var seq: Int64
     /// Size of `body` in bytes.
     public var size: Int
+    /// When a successful write through the local endpoint (or a peer's) last invalidated this entry, Unix
+    /// seconds; `nil` when never. A copy fetched before that time is never fresh (see ``isFresh(ttl:now:)``).
+    public var invalidatedAt: Double?
+
+    /// Whether a write invalidated this copy after it was fetched.
+    public var isInvalidated: Bool { invalidatedAt.map { $0 >= replicated.fetchedAt } ?? false }
+
+    /// Whether this copy may be served with no network: younger than `ttl` and not invalidated since its fetch.
+    public func isFresh(ttl: Int, now: Double) -> Bool {
+        now - replicated.fetchedAt < Double(ttl) && !isInvalidated
+    }
 
     /// The fields of ``replicated``: key, method, url, accept, apiVersion, status, headers, body,
     /// cid, fetchedAt, expiresAt, originPeer (and validators, always empty here: see ``CacheStore/replicable(_:)``).
@@ -46,7 +57,7 @@ public struct CacheEntry: Sendable, Equatable {
     static let select =
         "SELECT e.key, e.method, e.url, e.accept, e.api_version, e.status, e.headers, e.body, e.cid, e.fetched_at, "
         + "e.expires_at, max(e.last_access, coalesce(a.last_access, 0)) AS last_access, e.origin, e.origin_peer, "
-        + "e.seq, e.size FROM entries e LEFT JOIN entry_access a ON a.key = e.key"
+        + "e.seq, e.size, e.invalidated_at FROM entries e LEFT JOIN entry_access a ON a.key = e.key"
 
     /// The effective last access of `entries e` joined with `entry_access a`, for ordering.
     static let lastAccessExpression = "max(e.last_access, coalesce(a.last_access, 0))"
@@ -61,6 +72,7 @@ public struct CacheEntry: Sendable, Equatable {
         origin = Origin(rawValue: row["origin"] ?? "") ?? .local
         seq = row["seq"]
         size = row["size"]
+        invalidatedAt = row["invalidated_at"]
     }
 
     static func encodeHeaders(_ headers: [String: String]) -> String {

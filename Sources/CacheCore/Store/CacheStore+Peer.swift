@@ -75,7 +75,8 @@ extension CacheStore {
                 return .ignored(reason)
             }
             let existing = try Row.fetchOne(
-                db, sql: "SELECT fetched_at, cid, last_access FROM entries WHERE key = ?", arguments: [entry.key])
+                db, sql: "SELECT fetched_at, cid, last_access, invalidated_at FROM entries WHERE key = ?",
+                arguments: [entry.key])
             if let existing, (existing["fetched_at"] as Double) >= entry.fetchedAt {
                 try Self.bump(db, [Counter.peerIgnored(PeerIgnoreReason.notNewer.rawValue): 1])
                 return .ignored(.notNewer)
@@ -90,6 +91,11 @@ extension CacheStore {
                     CacheEntry.encodeHeaders(kept), entry.body, entry.cid, entry.fetchedAt, entry.expiresAt,
                     lastAccess, "peer", peer, seq, entry.body.count,
                 ])
+            // A write invalidated the key: the mark stays, so a copy fetched before it never turns fresh.
+            if let invalidatedAt: Double = existing?["invalidated_at"] {
+                try db.execute(
+                    sql: "UPDATE entries SET invalidated_at = ? WHERE key = ?", arguments: [invalidatedAt, entry.key])
+            }
             if existing?["cid"] != entry.cid {
                 try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [entry.key])
             }
@@ -111,14 +117,19 @@ extension CacheStore {
         return nil
     }
 
-    /// Key and fetch time of the entries still fresh at `now` (`expires_at > now`), newest first, at
+    /// Key and fetch time of the entries still fresh at `now` (`expires_at > now`, not invalidated since
+    /// their fetch), newest first, at
     /// most `limit`: the index a join-time sync works on. No body is read; load the few entries a
     /// peer lacks with ``entry(forKey:)``.
     public func freshEntryIndex(now: Double, limit: Int = 10000) throws(GHCacheError) -> [FreshEntry] {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT key, fetched_at FROM entries WHERE expires_at > ? ORDER BY fetched_at DESC LIMIT ?",
+                sql: """
+                    SELECT key, fetched_at FROM entries
+                    WHERE expires_at > ? AND (invalidated_at IS NULL OR invalidated_at < fetched_at)
+                    ORDER BY fetched_at DESC LIMIT ?
+                    """,
                 arguments: [now, limit]
             ).map { FreshEntry(key: $0["key"], fetchedAt: $0["fetched_at"]) }
         }

@@ -10,6 +10,8 @@ import GRDB
 /// - `store_meta`: internal integers (`last_seq`).
 /// - `entry_access`: when a hit last used an entry (v2); kept apart so that a hit does not rewrite
 ///   the entry and its body. The effective `last_access` is the later of both.
+/// - `entries.invalidated_at` (v3): when a successful write through the local endpoint last invalidated the
+///   entry (`NULL`: never); a copy fetched before it is not fresh.
 /// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
@@ -89,6 +91,9 @@ enum Schema {
                 sql: """
                     CREATE TABLE entry_access (key TEXT PRIMARY KEY NOT NULL, last_access REAL NOT NULL) WITHOUT ROWID;
                     """)
+        }
+        migrator.registerMigration("v3-invalidation") { db in
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN invalidated_at REAL")
         }
         return migrator
     }

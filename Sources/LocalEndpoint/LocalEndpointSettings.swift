@@ -1,0 +1,37 @@
+import CacheCore
+import Foundation
+
+/// What a ``LocalEndpoint`` needs, usually built from CacheCore's `Configuration` with ``init(configuration:)``.
+public struct LocalEndpointSettings: Sendable {
+    /// The resolved configuration (cache directory, `GITHUB_API_URL`, TTL rules, timeouts...).
+    public var configuration: Configuration
+    /// The unix socket served always (`$CACHE_DIR/api.sock`, mode 0600).
+    public var socketPath: String
+    /// The TCP listener (`CACHE_HTTP_LISTEN`), if any.
+    public var tcpListen: HTTPListenAddress?
+    /// Whether the endpoint writes the daemon heartbeat itself (when it runs without libp2p, whose daemon
+    /// otherwise writes it), so that `ghcache-get` and `ghcache-stats` see a running daemon.
+    public var writesHeartbeat = false
+    /// How often that heartbeat is rewritten.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// The most connections served at once (more wait in the listen backlog).
+    public var maxConnections = 2048
+    /// A new connection must send a complete request head within this time, and a kept-alive one the next
+    /// head within ``idleTimeout``; else it is closed (slow clients cannot hold connections).
+    public var firstRequestTimeout: Duration = .seconds(10)
+    /// Connections with no request for this long are closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request body must arrive within this time (else 408).
+    public var bodyTimeout: Duration = .seconds(60)
+    /// The largest request body relayed to GitHub (larger: 413).
+    public var maxBodyBytes = 25 << 20
+    /// The largest request head accepted (all header lines; larger: 400 and close).
+    public var maxHeaderBytes = 64 << 10
+
+    /// Settings from a loaded configuration.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        socketPath = configuration.apiSocketPath
+        tcpListen = configuration.httpListen
+    }
+}

@@ -1,0 +1,121 @@
+import CacheCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension EndpointCore {
+    /// Request headers never relayed upstream: hop-by-hop, `Host` (the upstream's is set from its URL),
+    /// `Content-Length` (recomputed) and `Accept-Encoding` (the transport negotiates its own compression).
+    static let requestHeadersNotRelayed: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding",
+        "upgrade", "host", "content-length", "accept-encoding", "expect",
+    ]
+
+    /// Writes, GraphQL, and any request without a token: relayed to GitHub with the method, headers and body
+    /// as they came, GitHub's answer relayed back unchanged, nothing cached. A successful REST write marks the
+    /// written resource's cached GETs stale here and, through `onInvalidate`, in the fleet.
+    func passThrough(_ request: Request, route: Route, token: String?, listener: Listener) async -> Response {
+        let isHead = request.method == .head
+        let body: Data
+        do {
+            body = try await Self.collect(
+                request.body, limit: settings.maxBodyBytes, timeout: settings.bodyTimeout)
+        } catch let problem as BodyProblem {
+            switch problem {
+            case .tooLarge:
+                return Self.synthesized(
+                    status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
+                    kind: .usage, isHead: isHead)
+            case .timeout:
+                return Self.synthesized(
+                    status: 408, message: "the request body did not arrive within \(settings.bodyTimeout)",
+                    kind: .usage, isHead: isHead)
+            }
+        } catch {
+            return Self.synthesized(
+                status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)
+        }
+        var headers: [(String, String)] = []
+        for field in request.headers
+        where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
+            headers.append((field.name.rawName, field.value))
+        }
+        let method = request.method.rawValue
+        let url = route.upstreamURL(base: configuration.apiURL.absoluteString)
+        let upstream: GitHubResponse
+        do {
+            upstream = try await transport.send(
+                UpstreamRequest(
+                    method: method, url: url, headers: headers, body: body.isEmpty ? nil : body,
+                    timeout: configuration.connectTimeout + 2 * configuration.timeout))
+        } catch {
+            return Self.synthesized(
+                status: 502,
+                message: "cannot reach \(configuration.apiURL.absoluteString) for \(method) \(route.path): \(error)",
+                kind: .network, isHead: isHead)
+        }
+        recordPassThrough(upstream, authenticated: token != nil)
+        let isWrite = !(request.method == .get || request.method == .head || request.method == .options)
+        if isWrite, !route.isGraphQL, (200..<300).contains(upstream.status) {
+            await invalidate(afterWriteTo: route.path)
+        }
+        return relay(upstream, route: route, listener: listener, request: request, isHead: isHead, outcome: "pass")
+    }
+
+    /// Counts the call, and keeps the live rate limit of an authenticated one for `ghcache-stats`.
+    private func recordPassThrough(_ upstream: GitHubResponse, authenticated: Bool) {
+        do {
+            try store.increment(Counter.apiCalls)
+            if authenticated, let limit = RateLimitSnapshot(liveHeadersOf: upstream, now: Date().timeIntervalSince1970)
+            {
+                try store.recordRateLimit(limit)
+            }
+        } catch {
+            logger.warning("cannot record a relayed call: \(error.message)")
+        }
+    }
+
+    /// Marks the cached GETs a successful write to `path` made out of date, here and in the fleet.
+    func invalidate(afterWriteTo path: String) async {
+        let now = Date().timeIntervalSince1970
+        let paths = WriteInvalidation.paths(writtenPath: path, apiBase: configuration.apiURL)
+        let keys: [String]
+        do {
+            keys = try WriteInvalidation.keys(paths: paths, store: store)
+            let marked = try store.invalidate(keys: keys, at: now)
+            logger.debug(
+                "write invalidated \(marked) entr\(marked == 1 ? "y" : "ies")", metadata: ["ghcache.path": "\(path)"])
+        } catch {
+            logger.warning("cannot invalidate after a write to \(path): \(error.message)")
+            return
+        }
+        await onInvalidate(keys, now)
+    }
+
+    enum BodyProblem: Error {
+        case tooLarge
+        case timeout
+    }
+
+    /// The whole request body, at most `limit` bytes, within `timeout`.
+    static func collect(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> Data {
+        try await withThrowingTaskGroup(of: Data?.self) { group in
+            group.addTask {
+                var data = Data()
+                for try await buffer in body {
+                    guard data.count + buffer.readableBytes <= limit else { throw BodyProblem.tooLarge }
+                    data.append(contentsOf: buffer.readableBytesView)
+                }
+                return data
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let data = first else { throw BodyProblem.timeout }
+            return data
+        }
+    }
+}

@@ -6,6 +6,7 @@ import GHCacheCLI
 import LocalEndpoint
 import Replication
 import ServiceLifecycle
+import Synchronization
 
 /// `ghcache-peer`: the replication daemon (default subcommand `run`) and `ghcache-peer id`.
 public struct PeerCommand: AsyncParsableCommand {
@@ -138,10 +139,12 @@ struct PeerRunCommand: AsyncParsableCommand {
         // The local endpoint first: it takes the cache directory's daemon lock.
         var endpointSettings = LocalEndpointSettings(configuration: configuration)
         endpointSettings.writesHeartbeat = secret == nil
+        // The daemon starts after the endpoint (which takes the cache directory's lock), so the endpoint reaches it
+        // through a slot: until then, and without libp2p, lookups fetch themselves and writes invalidate locally.
+        let fleet = FleetSlot()
         let endpoint = try LocalEndpoint.start(
-            endpointSettings, forwarder: nil,
-            // The fleet-fill forwarder and the gossip of invalidations are wired in by Replication.
-            onInvalidate: { _, _ in },
+            endpointSettings, forwarder: fleet,
+            onInvalidate: { keys, time in await fleet.invalidate(Invalidation(keys: keys, at: time, refresh: false)) },
             onListening: { Output.stderr("serving the GitHub API on \($0)") },
             logger: Logger(label: "ghcache.endpoint"))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: endpoint)]
@@ -153,6 +156,7 @@ struct PeerRunCommand: AsyncParsableCommand {
             Output.stderr(
                 "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
                     + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+            fleet.attach(daemon)
             services.insert(.init(service: daemon), at: 0)
         } else {
             Output.stderr("peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): serving the local endpoint only")
@@ -206,5 +210,22 @@ struct PeerIDCommand: AsyncParsableCommand {
             cacheDirectory: configuration.cacheDir, listenAddress: configuration.listenAddress,
             port: configuration.listenPort)
         Output.line(([identity.peerID] + identity.addresses).joined(separator: "\n"))
+    }
+}
+
+/// The running ``PeerDaemon`` as the endpoint sees it: its fleet fill for misses and its gossip for invalidations,
+/// once attached (`nil` until then, or with `CACHE_ENABLE_P2P=false`).
+final class FleetSlot: MissForwarder {
+    private let daemon = Mutex<PeerDaemon?>(nil)
+
+    func attach(_ running: PeerDaemon) { daemon.withLock { $0 = running } }
+
+    func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
+        guard let forwarder = daemon.withLock({ $0 })?.missForwarder else { return nil }
+        return try await forwarder.forward(lookup)
+    }
+
+    func invalidate(_ invalidation: Invalidation) async {
+        await daemon.withLock({ $0 })?.invalidate(invalidation)
     }
 }

@@ -21,6 +21,22 @@ extension CacheStore {
         }
     }
 
+    /// The keys of the stored entries a change to `stale` touches: each path (any query, `Accept` or API version),
+    /// and with ``StalePath/subpaths`` every path below it.
+    public func keys(under stale: [StalePath]) throws(GHCacheError) -> [String] {
+        var keys = try self.keys(forPaths: stale.map(\.path))
+        let prefixes = stale.filter(\.subpaths).map { $0.path + "/" }
+        guard !prefixes.isEmpty else { return keys }
+        keys += try read { db in
+            try prefixes.flatMap { prefix in
+                try String.fetchAll(
+                    db, sql: "SELECT key FROM entries WHERE substr(url, 1, ?) = ?",
+                    arguments: [prefix.utf8.count, prefix])
+            }
+        }
+        return Array(Set(keys)).sorted()
+    }
+
     /// Marks the entries `keys` as out of date from time `at` (Unix seconds): a copy fetched before `at` is no
     /// longer fresh (it is still there for stale-if-error and as a validator). Keeps a later invalidation
     /// time if one is already recorded. Returns how many entries were marked.

@@ -49,6 +49,8 @@ public enum Counter {
     public static let fillRejectedPrefix = "fill_rejected."
     /// A fill answer dropped for `reason`.
     public static func fillRejected(_ reason: String) -> String { fillRejectedPrefix + reason }
+    /// Entries marked stale by a write through the endpoint, a webhook, or a peer's invalidation.
+    public static let invalidated = "invalidated"
     /// Revalidations the daemon sent ahead of expiry for keys it owns (refresh-ahead, prewarm).
     public static let refreshAhead = "refresh_ahead"
 }

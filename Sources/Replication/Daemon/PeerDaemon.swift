@@ -41,9 +41,17 @@ public final class PeerDaemon: Service, Sendable {
     private let fill: FleetFill
     private let fillService: FillService
     private let refreshAhead: RefreshAhead
+    private let invalidations: Invalidations
     private let events: AsyncStream<PeerEvent>
     private let bootstrapAddresses: [Multiaddr]
     private let logger: Logger
+
+    /// Marks resources stale on this runner and on every runner of the fleet (a write through the local endpoint, a
+    /// webhook); with `refresh`, each key's owner revalidates it a moment later.
+    public func invalidate(_ invalidation: Invalidation) async {
+        invalidations.apply(invalidation)
+        await control.publish(invalidation)
+    }
 
     /// The peer IDs of the other fleet members this daemon heard from recently (the candidates to own a key).
     public var fleetMembers: [String] { membership.live().keys.map(\.description).sorted() }
@@ -67,25 +75,29 @@ public final class PeerDaemon: Service, Sendable {
         self.socket = socket
         let membership = Membership(localPeer: host.peerID, expiry: settings.memberExpiry)
         self.membership = membership
-        self.control = ControlChannel(
-            gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
-            logger: logger)
-        self.fill = FleetFill(
+        let fill = FleetFill(
             host: host, membership: membership, intake: intake,
             timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)), logger: logger)
+        self.fill = fill
         let configuration = settings.configuration
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
         let tokens = TokenProvider(configuration: configuration) { logger.notice("\($0)") }
-        // The owner's lookups fetch themselves; refresh-ahead goes through the fill, so only owners revalidate.
+        // The owner's lookups fetch themselves; refresh-ahead and revalidations after an invalidation go through the
+        // fill, so only owners revalidate.
         let ownerClient = CacheClient(
             configuration: configuration, store: intake.store, transport: transport, tokens: tokens)
+        let throughOwner = CacheClient(
+            configuration: configuration, store: intake.store, transport: transport, tokens: tokens, forwarder: fill)
         self.fillService = FillService(
             client: ownerClient, intake: intake, localPeer: host.peerID.description, logger: logger)
-        self.refreshAhead = RefreshAhead(
-            client: CacheClient(
-                configuration: configuration, store: intake.store, transport: transport, tokens: tokens,
-                forwarder: fill),
-            logger: logger)
+        self.refreshAhead = RefreshAhead(client: throughOwner, logger: logger)
+        let invalidations = Invalidations(
+            store: intake.store, membership: membership, client: throughOwner,
+            delay: settings.invalidationRefreshDelay, logger: logger)
+        self.invalidations = invalidations
+        self.control = ControlChannel(
+            gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
+            logger: logger, onInvalidation: { invalidations.apply($0) })
         self.events = events
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)

@@ -34,6 +34,8 @@ public struct PeerDaemonSettings: Sendable {
     public var announceInterval: Duration = .seconds(5)
     /// A member not heard from for this long is no longer an owner of anything.
     public var memberExpiry: Duration = .seconds(16)
+    /// How long after a webhook's invalidation the owners revalidate the changed keys (GitHub's ETags can lag).
+    public var invalidationRefreshDelay: Duration = .seconds(3)
     /// How often refresh-ahead looks for keys about to expire.
     public var refreshInterval: Duration = .milliseconds(250)
 

@@ -49,7 +49,7 @@ final class FleetFill: MissForwarder {
         if !joined { _ = inFlight.withLock { $0.removeValue(forKey: key) } }
         guard case .filled(let owner) = outcome, let entry = try store.entry(forKey: key) else { return nil }
         let now = Date().timeIntervalSince1970
-        guard now - entry.fetchedAt < Double(lookup.ttl) else { return nil }
+        guard entry.isFresh(ttl: lookup.ttl, now: now) else { return nil }
         // A refresh ahead of expiry is not a read: it must not keep the key "read lately" by itself.
         if !lookup.options.revalidate { try store.recordServed(key: key, counter: Counter.peerHits, now: now) }
         if !joined { intake.count([Counter.fills: 1]) }

@@ -34,9 +34,9 @@ actor RefreshAhead {
         self.tokens = Double(perMinute)
     }
 
-    /// Whether `entry` is missing or inside its refresh window now.
+    /// Whether `entry` is missing, marked stale by an invalidation, or inside its refresh window now.
     static func isDue(_ entry: CacheEntry?, now: Double = Date().timeIntervalSince1970) -> Bool {
-        guard let entry else { return true }
+        guard let entry, !entry.isInvalidated else { return true }
         return now >= entry.expiresAt - (entry.expiresAt - entry.fetchedAt) * lead
     }
 

@@ -14,12 +14,15 @@ final class ControlChannel: Sendable {
     let addresses: [Multiaddr]
     let intake: EntryIntake
     let logger: Logger
+    /// Applies an invalidation received from a peer (the daemon marks and, with `refresh`, revalidates).
+    let onInvalidation: @Sendable (Invalidation) -> Void
     private let announcePending = Mutex(false)
 
     init(
         gossip: GossipSub, codec: FleetCodec, membership: Membership, addresses: [Multiaddr], intake: EntryIntake,
-        logger: Logger
+        logger: Logger, onInvalidation: @escaping @Sendable (Invalidation) -> Void
     ) {
+        self.onInvalidation = onInvalidation
         self.gossip = gossip
         self.codec = codec
         self.membership = membership
@@ -41,6 +44,15 @@ final class ControlChannel: Sendable {
             _ = try await gossip.publish(topic: topic, data: try codec.sealMessage(message))
         } catch {
             logger.debug("cannot announce on the control topic: \(error)")
+        }
+    }
+
+    /// Publishes an invalidation to the fleet.
+    func publish(_ invalidation: Invalidation) async {
+        do {
+            _ = try await gossip.publish(topic: topic, data: try codec.sealMessage(ControlMessage.invalidate(invalidation)))
+        } catch {
+            logger.warning("cannot tell the fleet about an invalidation: \(error)")
         }
     }
 
@@ -107,7 +119,14 @@ final class ControlChannel: Sendable {
             }
             return .accept
         case .invalidate:
-            return .ignore
+            guard var invalidation = control.invalidation else {
+                intake.count([Counter.gossipRejected(RejectReason.malformed.rawValue): 1])
+                return .reject
+            }
+            // A peer's clock may run ahead; an invalidation is never dated after its arrival.
+            invalidation.at = min(invalidation.at, Date().timeIntervalSince1970)
+            onInvalidation(invalidation)
+            return .accept
         }
     }
 }

@@ -1,6 +1,7 @@
 import CacheCore
 import Foundation
 import GitHubStandIn
+import Replication
 import TestSupport
 import Testing
 
@@ -11,10 +12,11 @@ import Testing
 struct ValidatorFleetTests {
     static let path = "/orgs/octo/actions/runners"
     /// Short enough to expire during the test, long enough for gossip to deliver an entry before it expires.
-    static let ttl: Double = 3
+    static let ttl: Double = 5
     static let sharedToken = "fleet-shared-token"
 
-    @Test("three runners sharing a token pay one 200 and then only 304s; a runner with another token pays a 200")
+    @Test(
+        "runners sharing a token pay one 200 and then only 304s (gossip and late-join sync); another token pays a 200")
     func sharedTokenRevalidatesForFree() async throws {
         try await Environment.with { environment in
             let fleet = Fleet(environment)
@@ -26,10 +28,10 @@ struct ValidatorFleetTests {
             try await eventually("A connects to B, C and D") {
                 try await fleet.stats("a").int("connected_peers") == 3
             }
+            let fingerprintKey = Data(FleetKey(secret: Fleet.secret).tokenFingerprintKey)
             for name in ["a", "b", "c", "d"] {
                 let key = FileManager.default.contents(atPath: "\(fleet.directory(name))/fingerprint.key")
-                #expect(key?.count == 32, "the daemon of \(name) installed the fleet's fingerprint key")
-                #expect(key == FileManager.default.contents(atPath: "\(a.directory)/fingerprint.key"))
+                #expect(key == fingerprintKey, "the daemon of \(name) installed the fleet's fingerprint key")
             }
 
             func get(_ name: String, token: String) async throws -> ProcessResult {
@@ -48,19 +50,19 @@ struct ValidatorFleetTests {
                 #expect(
                     counts.charged == charged && counts.notCharged == free, "\(counts)", sourceLocation: sourceLocation)
             }
-            /// Sleeps until an entry fetched or refreshed at `moment` is stale.
+            /// Sleeps until an entry fetched or refreshed by a `ghcache-get` that returned at `moment` is stale.
             func sleepPastExpiry(of moment: Date) async throws {
                 let wait = moment.addingTimeInterval(Self.ttl + 0.3).timeIntervalSinceNow
                 if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
             }
 
             // A fetches the list: the one charged call of the shared token.
-            let fetchedAt = Date()
             let first = try await get("a", token: Self.sharedToken)
+            let fetchedAt = Date()
             #expect(first.stderr.contains("MISS"), "\(first.stderr)")
             expectCounts(charged: 1, free: 0)
             for name in ["b", "c", "d"] {
-                try await eventually("the entry reaches \(name)", timeout: Self.ttl - 0.5) {
+                try await eventually("the entry reaches \(name)", timeout: Self.ttl - 1) {
                     try await fleet.stats(name).int("cache_size") == 1
                 }
             }
@@ -68,19 +70,19 @@ struct ValidatorFleetTests {
             // B's copy came from A and is stale: B revalidates it with the ETag A's token received (same token,
             // same fleet-wide fingerprint), a free 304. B republishes the refreshed row with its validators.
             try await sleepPastExpiry(of: fetchedAt)
-            let refreshedAt = Date()
             let second = try await get("b", token: Self.sharedToken)
+            let refreshedAt = Date()
             #expect(second.stderr.contains("REVALIDATED"), "\(second.stderr)")
             #expect(second.stdout == first.stdout)
             expectCounts(charged: 1, free: 1)
-            try await eventually("C receives B's refreshed copy", timeout: Self.ttl - 0.5) {
+            try await eventually("C receives B's refreshed copy", timeout: Self.ttl - 1) {
                 try await fleet.stats("c").int("gossip.received") >= 2
             }
 
             // C holds B's republished copy; once stale, C revalidates it for free too.
             try await sleepPastExpiry(of: refreshedAt)
-            let thirdAt = Date()
             let third = try await get("c", token: Self.sharedToken)
+            let thirdAt = Date()
             #expect(third.stderr.contains("REVALIDATED"), "\(third.stderr)")
             #expect(third.stdout == first.stdout)
             expectCounts(charged: 1, free: 2)
@@ -89,12 +91,24 @@ struct ValidatorFleetTests {
                 #expect(stats.int("not_modified") == 1 && stats.int("misses") == 0, "\(name): \(stats)")
             }
 
-            // D's token never received an ETag and the list has no Last-Modified: a full, charged 200.
+            // E joins late and gets C's refreshed copy by join-time sync, validators included: free as well.
+            _ = try await fleet.start("e", bootstrap: [c.address])
+            try await eventually("E starts warm", timeout: Self.ttl - 1) {
+                try await fleet.stats("e").int("sync.entries_received") == 1
+            }
             try await sleepPastExpiry(of: thirdAt)
+            let fourth = try await get("e", token: Self.sharedToken)
+            let fourthAt = Date()
+            #expect(fourth.stderr.contains("REVALIDATED"), "\(fourth.stderr)")
+            #expect(fourth.stdout == first.stdout)
+            expectCounts(charged: 1, free: 3)
+
+            // D's token never received an ETag and the list has no Last-Modified: a full, charged 200.
+            try await sleepPastExpiry(of: fourthAt)
             let other = try await get("d", token: "another-token")
             #expect(other.stderr.contains("MISS"), "\(other.stderr)")
             #expect(other.stdout == first.stdout)
-            expectCounts(charged: 2, free: 2)
+            expectCounts(charged: 2, free: 3)
             #expect(fleet.charged == 2)
         }
     }

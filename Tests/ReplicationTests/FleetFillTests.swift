@@ -54,6 +54,8 @@ private final class InProcessFleet: Sendable {
             settings.listenPort = 0
             settings.announceInterval = .milliseconds(300)
             settings.refreshInterval = .milliseconds(100)
+            // Prewarming waits until every daemon of the test fleet has started and heard the others.
+            settings.refreshStartDelay = .milliseconds(300 * count + 1500)
             settings.bootstrapPeers = daemons.first.map { [$0.addresses[0]] } ?? []
             let daemon = try await PeerDaemon.start(settings, logger: logger)
             daemons.append(daemon)
@@ -272,13 +274,14 @@ struct RefreshAheadTests {
             // The reader is not the owner: its reads must still get the key refreshed, by the owner.
             let (_, reader) = try fleet.ownerAndRequester(of: polled)
             let client = try fleet.client(reader)
-            let options = LookupOptions(ttlOverride: 3)
+            // Long enough that a loaded machine still sees the refresh window (the last 10 %: 0.8 s).
+            let options = LookupOptions(ttlOverride: 8)
             _ = try await client.get(polled, options: options)
             _ = try await client.get(unread, options: options)
             #expect(fleet.server.stats().charged == 2)
-            try await Task.sleep(for: .milliseconds(1800))  // the second half of the 3 s window
+            try await Task.sleep(for: .milliseconds(4500))  // the second half of the 8 s window
             #expect(try await client.get(polled, options: options).servedFrom != .miss)
-            try await Task.sleep(for: .milliseconds(2000))  // past the first fetch's expiry
+            try await Task.sleep(for: .milliseconds(4200))  // past the first fetch's expiry
             let again = try await client.get(polled, options: options)
             #expect([.localHit, .peerHit].contains(again.servedFrom), "served \(again.servedFrom.label)")
             let refreshed = try (0..<2).reduce(0) { $0 + (try fleet.counter($1, Counter.refreshAhead)) }
@@ -286,7 +289,7 @@ struct RefreshAheadTests {
             #expect(fleet.server.stats().charged == 2, "the revalidation was a free 304")
             let store = try CacheStore.open(directory: fleet.configurations[reader].cacheDir)
             let stale = try #require(try store.entry(forKey: unread.key))
-            #expect(Date().timeIntervalSince1970 - stale.fetchedAt > 3, "the unread key was left to expire")
+            #expect(Date().timeIntervalSince1970 - stale.fetchedAt > 8, "the unread key was left to expire")
             await client.shutdown()
         } catch {
             await fleet.stop()

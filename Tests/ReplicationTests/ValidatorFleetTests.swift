@@ -7,7 +7,9 @@ import Testing
 
 /// Validators that travel (issue 8, part 2) against the faithful stand-in (part 4): real `ghcache-peer` daemons and
 /// `ghcache-get` processes on 127.0.0.1. The runner list sends no `Last-Modified`, as on GitHub, so a refresh is free
-/// only with an ETag the same token received.
+/// only with an ETag the same token received. Fleet fill is off here (`CACHE_FLEET_FILL=false`), so that each
+/// runner revalidates its own copy with its own token; with fill on, the key's owner revalidates for everyone
+/// (FleetFillProcessTests).
 @Suite("validators travel with replicated rows", .serialized)
 struct ValidatorFleetTests {
     static let path = "/orgs/octo/actions/runners"
@@ -21,10 +23,11 @@ struct ValidatorFleetTests {
         try await Environment.with { environment in
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let a = try await fleet.start("a")
-            let b = try await fleet.start("b", bootstrap: [a.address])
-            let c = try await fleet.start("c", bootstrap: [a.address, b.address])
-            _ = try await fleet.start("d", bootstrap: [a.address, c.address])
+            let noFill = ["CACHE_FLEET_FILL": "false"]
+            let a = try await fleet.start("a", env: noFill)
+            let b = try await fleet.start("b", bootstrap: [a.address], env: noFill)
+            let c = try await fleet.start("c", bootstrap: [a.address, b.address], env: noFill)
+            _ = try await fleet.start("d", bootstrap: [a.address, c.address], env: noFill)
             try await eventually("A connects to B, C and D") {
                 try await fleet.stats("a").int("connected_peers") == 3
             }
@@ -92,7 +95,7 @@ struct ValidatorFleetTests {
             }
 
             // E joins late and gets C's refreshed copy by join-time sync, validators included: free as well.
-            _ = try await fleet.start("e", bootstrap: [c.address])
+            _ = try await fleet.start("e", bootstrap: [c.address], env: noFill)
             try await eventually("E starts warm", timeout: Self.ttl - 1) {
                 try await fleet.stats("e").int("sync.entries_received") == 1
             }

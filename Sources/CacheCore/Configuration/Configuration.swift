@@ -40,6 +40,9 @@ public struct Configuration: Sendable {
     public var ghToken: String?
     /// Base URL of the GitHub REST API.
     public var apiURL: URL
+    /// Whether a daemon's misses go to the key's owner in the fleet (`CACHE_FLEET_FILL`; `false`: every runner
+    /// fetches its misses itself, with its own token, and refresh-ahead is off).
+    public var fleetFill: Bool
     /// How long, in seconds, a daemon waits for the fleet owners of a key to fill a miss before it fetches
     /// the key itself (`CACHE_FILL_TIMEOUT`).
     public var fillTimeout: Double
@@ -136,6 +139,7 @@ public struct Configuration: Sendable {
         apiURL =
             try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
             ?? URL(string: "https://api.github.com")!
+        fleetFill = try resolver.value(.fleetFill, "true or false", ValueParsers.bool) ?? true
         fillTimeout =
             try resolver.value(.fillTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         refreshAheadPerMinute =

@@ -77,7 +77,8 @@ public final class PeerDaemon: Service, Sendable {
         self.membership = membership
         let fill = FleetFill(
             host: host, membership: membership, intake: intake,
-            timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)), logger: logger)
+            timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)),
+            enabled: settings.configuration.fleetFill, logger: logger)
         self.fill = fill
         let configuration = settings.configuration
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
@@ -192,7 +193,8 @@ public final class PeerDaemon: Service, Sendable {
                 group.addTask { await self.control.run(interval: self.settings.announceInterval) }
                 group.addTask {
                     await self.refreshAhead.run(
-                        interval: self.settings.refreshInterval, startDelay: self.settings.announceInterval * 2)
+                        interval: self.settings.refreshInterval,
+                        startDelay: self.settings.refreshStartDelay ?? self.settings.announceInterval * 2)
                 }
                 group.addTask { await self.followConnections() }
                 group.addTask { await self.heartbeat() }

@@ -36,6 +36,9 @@ public struct PeerDaemonSettings: Sendable {
     public var memberExpiry: Duration = .seconds(16)
     /// How long after a webhook's invalidation the owners revalidate the changed keys (GitHub's ETags can lag).
     public var invalidationRefreshDelay: Duration = .seconds(3)
+    /// How long refresh-ahead and prewarming wait after start-up to learn the fleet's members (`nil`: two
+    /// announcement intervals).
+    public var refreshStartDelay: Duration?
     /// How often refresh-ahead looks for keys about to expire.
     public var refreshInterval: Duration = .milliseconds(250)
 

@@ -15,6 +15,8 @@ final class FleetFill: MissForwarder {
     let membership: Membership
     let intake: EntryIntake
     let timeout: Duration
+    /// `CACHE_FLEET_FILL`: `false` makes every lookup fetch locally.
+    let enabled: Bool
     let logger: Logger
     private let inFlight = Mutex<[String: Task<FillResult, Never>]>([:])
 
@@ -26,11 +28,15 @@ final class FleetFill: MissForwarder {
         case fetchLocally
     }
 
-    init(host: LibP2P.Host, membership: Membership, intake: EntryIntake, timeout: Duration, logger: Logger) {
+    init(
+        host: LibP2P.Host, membership: Membership, intake: EntryIntake, timeout: Duration, enabled: Bool,
+        logger: Logger
+    ) {
         self.host = host
         self.membership = membership
         self.intake = intake
         self.timeout = timeout
+        self.enabled = enabled
         self.logger = logger
     }
 
@@ -38,7 +44,7 @@ final class FleetFill: MissForwarder {
 
     func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
         let key = lookup.target.key
-        guard membership.owners(of: key).first != membership.localPeer else { return nil }
+        guard enabled, membership.owners(of: key).first != membership.localPeer else { return nil }
         let (task, joined) = inFlight.withLock { flights -> (Task<FillResult, Never>, Bool) in
             if let running = flights[key] { return (running, true) }
             let task = Task { await self.fill(lookup) }

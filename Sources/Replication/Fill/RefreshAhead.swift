@@ -29,7 +29,8 @@ actor RefreshAhead {
     /// A client whose misses go to the key's owner (`forwarder`: the fleet fill), so that only owners revalidate.
     init(client: CacheClient, logger: Logger) {
         self.client = client
-        self.perMinute = client.configuration.refreshAheadPerMinute
+        // Without fleet fill every runner would revalidate its own copies: refresh-ahead needs owners.
+        self.perMinute = client.configuration.fleetFill ? client.configuration.refreshAheadPerMinute : 0
         self.logger = logger
         self.tokens = Double(perMinute)
     }

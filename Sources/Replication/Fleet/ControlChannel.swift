@@ -50,7 +50,8 @@ final class ControlChannel: Sendable {
     /// Publishes an invalidation to the fleet.
     func publish(_ invalidation: Invalidation) async {
         do {
-            _ = try await gossip.publish(topic: topic, data: try codec.sealMessage(ControlMessage.invalidate(invalidation)))
+            _ = try await gossip.publish(
+                topic: topic, data: try codec.sealMessage(ControlMessage.invalidate(invalidation)))
         } catch {
             logger.warning("cannot tell the fleet about an invalidation: \(error)")
         }

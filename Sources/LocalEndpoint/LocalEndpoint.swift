@@ -93,7 +93,11 @@ public final class LocalEndpoint: Service, Sendable {
                 let unix = application(
                     address: .unixDomainSocket(path: temporary), listener: .unixSocket,
                     onRunning: { [self] channel in self.publishSocket(temporary, channel: channel) })
-                group.addTask { try await unix.run() }
+                group.addTask { [self] in
+                    try await unix.run()
+                    // The socket could not be published: stop everything rather than serve TCP alone.
+                    if let problem = self.socketFailure.withLock({ $0 }) { throw problem }
+                }
                 if let tcp = settings.tcpListen {
                     let origin = ListenerOrigin(tcp.origin())
                     let app = application(

@@ -87,6 +87,23 @@ public struct LookupResult: Sendable {
     /// a `304` revalidation), lower-case names; `nil` for answers from the store. The local endpoint
     /// relays `x-github-request-id` and the live `x-ratelimit-*` from here, never from the store.
     public var upstreamHeaders: [String: String]?
+
+    /// Creates a result (a ``MissForwarder`` outside CacheCore builds its answers with this).
+    public init(
+        target: RequestTarget, status: Int, headers: [String: String], body: Data, servedFrom: ServedFrom, age: Double,
+        ttl: Int, rateLimit: RateLimitSnapshot? = nil, warning: String? = nil, upstreamHeaders: [String: String]? = nil
+    ) {
+        self.target = target
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.servedFrom = servedFrom
+        self.age = age
+        self.ttl = ttl
+        self.rateLimit = rateLimit
+        self.warning = warning
+        self.upstreamHeaders = upstreamHeaders
+    }
 }
 
 extension LookupResult {

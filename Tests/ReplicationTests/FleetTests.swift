@@ -27,10 +27,14 @@ struct FleetTests {
                 let answer = try await fleet.get(name, "repos", "octocat")
                 #expect(answer.status == 0 && answer.stdout == first.stdout)
                 let stats = try await fleet.stats(name)
-                #expect(stats.int("peer_hits") == 1 && stats.int("misses") == 0 && stats.int("gossip.received") >= 1)
+                // A hit either way: a peer row, or the row this daemon fetched as the key's owner when A's miss
+                // asked it (fleet fill).
+                #expect(stats.int("peer_hits") + stats.int("local_hits") == 1 && stats.int("misses") == 0)
             }
             #expect(fleet.charged == 1, "B and C answered without calling GitHub")
-            #expect(try await fleet.stats("a").int("gossip.sent") == 1)
+            var sent = 0
+            for name in ["a", "b", "c"] { sent += try await fleet.stats(name).int("gossip.sent") }
+            #expect(sent == 1, "the one fetch was published once")
 
             // A late joiner that only knows C gets the entry through join-time sync, not gossip.
             _ = try await fleet.start("d", bootstrap: [c.address])

@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "LocalEndpoint",
             dependencies: [
+                "Observability",
                 "CacheCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -34,13 +34,16 @@ final class EndpointCore: Sendable {
     let transport: any GitHubTransport
     let forwarder: (any MissForwarder)?
     let onInvalidate: @Sendable ([String], Double) async -> Void
+    /// `/metrics`, the dashboard and `/webhook`.
+    let operations: Operations
     let logger: Logger
 
     init(
         settings: LocalEndpointSettings, store: CacheStore, transport: any GitHubTransport,
         forwarder: (any MissForwarder)?, onInvalidate: @escaping @Sendable ([String], Double) async -> Void,
-        logger: Logger
+        operations: Operations, logger: Logger
     ) {
+        self.operations = operations
         self.settings = settings
         self.store = store
         self.transport = transport
@@ -61,6 +64,7 @@ final class EndpointCore: Sendable {
             return Self.synthesized(
                 status: 400, message: "bad request target: \(error.reason)", kind: .usage, isHead: false)
         }
+        if let answer = await operations.respond(to: request, path: route.path, listener: listener) { return answer }
         let token = Self.token(request.headers[.authorization])
         let isRead = request.method == .get || request.method == .head
         let response: Response

@@ -50,10 +50,15 @@ public final class LocalEndpoint: Service, Sendable {
     ///   - forwarder: asked before GitHub on every lookup the store cannot serve fresh (the fleet); never the
     ///     daemon's own socket.
     ///   - onInvalidate: told the keys (and the time) a successful write invalidated, to tell the fleet.
+    ///   - connectedPeers: how many libp2p peers are connected (`nil` without libp2p), for `/metrics` and the
+    ///     dashboard.
+    ///   - onWebhook: told the paths a signed webhook changed (and when), to tell the fleet.
     ///   - onListening: told each address once it accepts connections (`unix:PATH`, `http://HOST:PORT`).
     public static func start(
         _ settings: LocalEndpointSettings, forwarder: (any MissForwarder)?,
         onInvalidate: @escaping @Sendable ([String], Double) async -> Void,
+        connectedPeers: @escaping @Sendable () -> Int? = { nil },
+        onWebhook: @escaping @Sendable ([StalePath], Double) async -> Void = { _, _ in },
         onListening: @escaping @Sendable (String) -> Void = { _ in }, logger: Logger
     ) throws(GHCacheError) -> LocalEndpoint {
         let configuration = settings.configuration
@@ -77,9 +82,11 @@ public final class LocalEndpoint: Service, Sendable {
         }
         raiseDescriptorLimit()
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
+        let operations = Operations(
+            store: store, configuration: configuration, connectedPeers: connectedPeers, onWebhook: onWebhook)
         let core = EndpointCore(
             settings: settings, store: store, transport: transport, forwarder: forwarder, onInvalidate: onInvalidate,
-            logger: logger)
+            operations: operations, logger: logger)
         return LocalEndpoint(settings: settings, core: core, lock: lock, onListening: onListening, logger: logger)
     }
 
@@ -111,6 +118,7 @@ public final class LocalEndpoint: Service, Sendable {
                 if settings.writesHeartbeat {
                     group.addTask { await cancelWhenGracefulShutdown { await self.heartbeat() } }
                 }
+                group.addTask { await cancelWhenGracefulShutdown { await self.core.operations.sample() } }
             }
         } catch {
             failure = error

@@ -145,6 +145,8 @@ struct PeerRunCommand: AsyncParsableCommand {
         let endpoint = try LocalEndpoint.start(
             endpointSettings, forwarder: fleet,
             onInvalidate: { keys, time in await fleet.invalidate(Invalidation(keys: keys, at: time, refresh: false)) },
+            connectedPeers: { fleet.connectedPeers },
+            onWebhook: { paths, time in await fleet.invalidate(Invalidation(paths: paths, at: time, refresh: true)) },
             onListening: { Output.stderr("serving the GitHub API on \($0)") },
             logger: Logger(label: "ghcache.endpoint"))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: endpoint)]
@@ -228,4 +230,7 @@ final class FleetSlot: MissForwarder {
     func invalidate(_ invalidation: Invalidation) async {
         await daemon.withLock({ $0 })?.invalidate(invalidation)
     }
+
+    /// Connected libp2p peers (`nil` before the daemon is attached, and without libp2p).
+    var connectedPeers: Int? { daemon.withLock { $0 }?.connectedPeerCount }
 }

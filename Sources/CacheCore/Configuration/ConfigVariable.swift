@@ -21,6 +21,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case fillTimeout = "CACHE_FILL_TIMEOUT"
     case refreshAhead = "CACHE_REFRESH_AHEAD"
     case prewarm = "CACHE_PREWARM"
+    case webhookSecret = "CACHE_WEBHOOK_SECRET"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -45,13 +46,14 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .fillTimeout: "5"
         case .refreshAhead: "60 (revalidations per minute; 0 turns refresh-ahead off)"
         case .prewarm: "(none)"
+        case .webhookSecret: "(none: POST /webhook is off)"
         }
     }
 
     /// Whether values of this variable are secrets that must never be printed.
     public var isSecret: Bool {
         switch self {
-        case .githubToken, .ghToken, .p2pSharedSecret: true
+        case .githubToken, .ghToken, .p2pSharedSecret, .webhookSecret: true
         default: false
         }
     }

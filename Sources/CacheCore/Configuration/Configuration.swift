@@ -48,6 +48,8 @@ public struct Configuration: Sendable {
     public var fillTimeout: Double
     /// The most refresh-ahead revalidations a daemon sends per minute (`CACHE_REFRESH_AHEAD`; 0: none).
     public var refreshAheadPerMinute: Int
+    /// The secret of the GitHub webhook whose deliveries `POST /webhook` accepts (`CACHE_WEBHOOK_SECRET`).
+    public var webhookSecret: String?
     /// Paths kept warm by refresh-ahead whether or not they are read (`CACHE_PREWARM`); paths without
     /// wildcards are also fetched when the daemon starts.
     public var prewarm: [PathPattern]
@@ -144,6 +146,7 @@ public struct Configuration: Sendable {
             try resolver.value(.fillTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         refreshAheadPerMinute =
             try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 60
+        webhookSecret = resolver.raw(.webhookSecret)?.value
         prewarm = []
         if let (text, source) = resolver.raw(.prewarm) {
             for item in Self.listItems(text.replacingOccurrences(of: " ", with: ",")) {

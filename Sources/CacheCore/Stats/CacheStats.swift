@@ -55,6 +55,11 @@ public struct CacheStats: Sendable, Equatable {
     public var fillRejected: [String: Int] = [:]
     /// Revalidations sent ahead of expiry (refresh-ahead, prewarm).
     public var refreshAhead = 0
+    /// Entries marked stale by writes, webhooks and peers' invalidations.
+    public var invalidated = 0
+    /// Signed webhook deliveries accepted, and refused ones.
+    public var webhooksAccepted = 0
+    public var webhooksRejected = 0
 
     /// `local_hits + peer_hits`.
     public var apiCallsSaved: Int { localHits + peerHits }
@@ -96,6 +101,9 @@ public struct CacheStats: Sendable, Equatable {
         fillsServed = counters[Counter.fillsServed] ?? 0
         fillFallbacks = counters[Counter.fillFallbacks] ?? 0
         refreshAhead = counters[Counter.refreshAhead] ?? 0
+        invalidated = counters[Counter.invalidated] ?? 0
+        webhooksAccepted = counters[Counter.webhooks] ?? 0
+        webhooksRejected = counters[Counter.webhooksRejected] ?? 0
         for (name, value) in counters where name.hasPrefix(Counter.fillRejectedPrefix) {
             fillRejected[String(name.dropFirst(Counter.fillRejectedPrefix.count))] = value
         }
@@ -133,6 +141,8 @@ public struct CacheStats: Sendable, Equatable {
                 "filled": fills, "served": fillsServed, "fallbacks": fillFallbacks, "rejected": fillRejected,
                 "refresh_ahead": refreshAhead,
             ] as [String: Any],
+            "invalidated": invalidated,
+            "webhooks": ["accepted": webhooksAccepted, "rejected": webhooksRejected] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     }

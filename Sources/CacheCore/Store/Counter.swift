@@ -51,6 +51,10 @@ public enum Counter {
     public static func fillRejected(_ reason: String) -> String { fillRejectedPrefix + reason }
     /// Entries marked stale by a write through the endpoint, a webhook, or a peer's invalidation.
     public static let invalidated = "invalidated"
+    /// Signed webhook deliveries the endpoint accepted.
+    public static let webhooks = "webhooks"
+    /// Webhook deliveries refused for a missing or wrong `X-Hub-Signature-256`.
+    public static let webhooksRejected = "webhooks_rejected"
     /// Revalidations the daemon sent ahead of expiry for keys it owns (refresh-ahead, prewarm).
     public static let refreshAhead = "refresh_ahead"
 }

@@ -21,14 +21,18 @@ public struct WebhookDelivery: Sendable, Equatable {
     /// The largest body accepted (GitHub caps payloads at 25 MB).
     public static let maxBodyBytes = 25 << 20
 
+    /// The `X-Hub-Signature-256` value GitHub sends for `body` under `secret`: `sha256=` and the hex HMAC-SHA256.
+    public static func signature(of body: Data, secret: String) -> String {
+        "sha256=" + hex(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
+    }
+
     /// Whether `header` (`X-Hub-Signature-256: sha256=<64 hex digits>`) is the HMAC-SHA256 of `body` under
     /// `secret`, compared in constant time.
     public static func isSigned(_ body: Data, header: String?, secret: String) -> Bool {
         guard let header, header.hasPrefix("sha256="), !secret.isEmpty else { return false }
         let given = Array(header.dropFirst("sha256=".count).utf8)
         guard given.count == 64 else { return false }
-        let expected = Array(
-            hex(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))).utf8)
+        let expected = Array(signature(of: body, secret: secret).dropFirst("sha256=".count).utf8)
         var difference: UInt8 = 0
         for (left, right) in zip(given, expected) {
             difference |= ((0x41...0x46).contains(left) ? left | 0x20 : left) ^ right  // hex digits in either case

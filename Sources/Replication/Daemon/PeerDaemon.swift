@@ -53,6 +53,9 @@ public final class PeerDaemon: Service, Sendable {
         await control.publish(invalidation)
     }
 
+    /// How many peers the libp2p host is connected to.
+    public var connectedPeerCount: Int { host.connectedPeers.count }
+
     /// The peer IDs of the other fleet members this daemon heard from recently (the candidates to own a key).
     public var fleetMembers: [String] { membership.live().keys.map(\.description).sorted() }
 

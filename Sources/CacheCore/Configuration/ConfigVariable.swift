@@ -19,6 +19,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case fillTimeout = "CACHE_FILL_TIMEOUT"
     case refreshAhead = "CACHE_REFRESH_AHEAD"
     case prewarm = "CACHE_PREWARM"
+    case mdns = "CACHE_MDNS"
+    case maxPeers = "CACHE_MAX_PEERS"
+    case dnsRefresh = "CACHE_DNS_REFRESH"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -41,6 +44,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .fillTimeout: "5"
         case .refreshAhead: "60 (revalidations per minute; 0 turns refresh-ahead off)"
         case .prewarm: "(none)"
+        case .mdns: "true"
+        case .maxPeers: "32"
+        case .dnsRefresh: "30"
         }
     }
 

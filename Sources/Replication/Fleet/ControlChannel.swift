@@ -12,6 +12,8 @@ struct ControlChannel: Sendable {
     let membership: Membership
     let addresses: [Multiaddr]
     let intake: EntryIntake
+    /// Dials the members this host is not connected to (within the connection target).
+    let dialer: Dialer
     let logger: Logger
 
     /// The most members dialled in one round.
@@ -41,13 +43,12 @@ struct ControlChannel: Sendable {
 
     private func dialMissingMembers() async {
         let host = gossip.host
-        let missing = membership.live().filter { !host.isConnected(to: $0.key) }.prefix(Self.dialsPerRound)
+        let room = max(0, dialer.maxPeers - host.connectedPeers.count)
+        let missing = membership.live().filter { !host.isConnected(to: $0.key) }.prefix(min(Self.dialsPerRound, room))
         await withDiscardingTaskGroup { group in
             for (peer, addresses) in missing {
                 group.addTask {
-                    for address in addresses {
-                        if (try? await host.dial(address)) == peer { return }
-                    }
+                    if await dialer.dialAny(addresses, peer: peer, via: .fleet) { return }
                     logger.debug("cannot dial fleet member \(peer) at any announced address")
                 }
             }

@@ -172,6 +172,22 @@ def pattern_bytes(size: int) -> bytes:
 
 async def run(args: argparse.Namespace) -> int:
     keys = ed25519_key_pair(bytes.fromhex(args.seed_hex)) if args.seed_hex else ed25519_key_pair()
+    # py-libp2p's mDNS browser starts inside new_host and may find peers at once: listen before.
+    mdns_found: list = []  # type: ignore[type-arg]
+    mdns_state: dict = {}  # type: ignore[type-arg]
+
+    def on_found(info) -> None:  # type: ignore[no-untyped-def]
+        # Called on zeroconf's thread: report, then dial on trio's once the nursery runs.
+        peer = info.peer_id.to_base58()
+        if peer in {i.peer_id.to_base58() for i in mdns_found}:
+            return
+        mdns_found.append(info)
+        emit(event="mdns_found", peer=peer, addrs=[str(a) for a in info.addrs])
+        if not args.mdns_no_dial and "dial" in mdns_state:
+            trio.from_thread.run_sync(mdns_state["dial"], info, trio_token=mdns_state["token"])
+
+    if args.mdns:
+        peerDiscovery.register_peer_discovered_handler(on_found)
     host = new_host(
         key_pair=keys,
         sec_opt={NOISE_ID: NoiseTransport(keys, noise_privkey=x25519_key_pair().private_key)},
@@ -199,9 +215,7 @@ async def run(args: argparse.Namespace) -> int:
 
     async with host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{args.listen}/tcp/{args.port}")]):
         async with trio.open_nursery() as nursery:
-            if args.mdns:
-                token = trio.lowlevel.current_trio_token()
-                found: set[str] = set()
+            if args.mdns and not args.mdns_no_dial:
 
                 async def dial_found(info) -> None:  # type: ignore[no-untyped-def]
                     try:
@@ -209,17 +223,10 @@ async def run(args: argparse.Namespace) -> int:
                     except Exception as exc:
                         emit(event="error", action="mdns_connect", error=repr(exc))
 
-                def on_found(info) -> None:  # type: ignore[no-untyped-def]
-                    # Called on zeroconf's thread: report, then dial on trio's.
-                    peer = info.peer_id.to_base58()
-                    if peer in found:
-                        return
-                    found.add(peer)
-                    emit(event="mdns_found", peer=peer, addrs=[str(a) for a in info.addrs])
-                    if not args.mdns_no_dial:
-                        trio.from_thread.run_sync(nursery.start_soon, dial_found, info, trio_token=token)
-
-                peerDiscovery.register_peer_discovered_handler(on_found)
+                mdns_state["token"] = trio.lowlevel.current_trio_token()
+                mdns_state["dial"] = lambda info: nursery.start_soon(dial_found, info)
+                for info in list(mdns_found):  # found before the nursery ran
+                    nursery.start_soon(dial_found, info)
             if pubsub is not None:
                 await nursery.start(_run_service, pubsub)
                 await nursery.start(_run_service, gossipsub)

@@ -11,8 +11,8 @@ import Synchronization
 #endif
 
 /// libp2p mDNS discovery (`discovery/mdns.md`) over IPv4 multicast `224.0.0.251:5353`: answers queries for
-/// `_p2p._udp.local` with this peer's addresses, queries at start, every ``Configuration/queryInterval`` and when the
-/// interfaces change, and reports every peer other answers name.
+/// `_p2p._udp.local` with this peer's addresses, queries at start (then 1 s, 2 s, 4 s… later), every
+/// ``Configuration/queryInterval`` and when the interfaces change, and reports every peer other answers name.
 ///
 /// An answer carries a PTR `_p2p._udp.local` → `<peer-name>._p2p._udp.local`, a TXT record on that name with one
 /// `dnsaddr=<multiaddr>/p2p/<peer id>` string per address (the address on the interface the answer goes out on
@@ -111,6 +111,9 @@ public final class MDNSDiscovery: Sendable {
     private func maintain(sender: Sender) async {
         var known: Set<String> = []
         var lastQuery = ContinuousClock.now
+        // RFC 6762 §5.2: the first queries 1 s, 2 s, 4 s… apart, up to the query interval (a responder that was
+        // still probing when the first one went out answers a later one).
+        var queryDelay = Duration.seconds(1)
         var lastCheck = ContinuousClock.now - configuration.interfaceCheckInterval
         while !Task.isCancelled {
             let now = ContinuousClock.now
@@ -128,11 +131,13 @@ public final class MDNSDiscovery: Sendable {
                         await sender.sendAnswers(self.answers)
                         await sender.send(query())
                         lastQuery = now
+                        queryDelay = .seconds(1)
                     }
                 }
             }
-            if now - lastQuery >= configuration.queryInterval {
+            if now - lastQuery >= min(queryDelay, configuration.queryInterval) {
                 lastQuery = now
+                queryDelay = queryDelay * 2
                 await sender.send(query())
             }
             if sender.takePending() { await sender.sendAnswers(self.answers) }

@@ -51,6 +51,24 @@ struct DiscoveryTests {
             let replicated = ContinuousClock.now - fetched
             print("mDNS fleet: formed in \(formed), one entry replicated to both in \(replicated)")
             #expect(fleet.charged == 1)
+
+            // Hostile packets on the LAN: random bytes and truncated or corrupted mDNS answers, multicast and unicast
+            // to every daemon. Nobody crashes, and discovery still works for a daemon that starts afterwards.
+            let flood = try Self.flood(lab, from: 1, targets: (1...3).map { lab.address($0) })
+            #expect(flood.status == 0, "the flood ran: \(flood.stderr)")
+            for daemon in daemons { #expect(daemon.process.process.isRunning, "\(daemon.peerID) survived") }
+            // The well-formed answers among them reached the daemons (they name a peer nobody runs).
+            try await eventually("the flood reached the daemons", timeout: 5) {
+                daemons.contains {
+                    $0.stderr.contains("mDNS: found 12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB")
+                }
+            }
+            try lab.addNode(4)
+            let late = try await fleet.node("d", lab, 4)
+            try await eventually("a daemon started after the flood finds the fleet", timeout: 20) {
+                try await fleet.peers("d").count == 3
+            }
+            _ = late
         }
     }
 
@@ -134,6 +152,39 @@ struct DiscoveryTests {
             #expect(eFound.contains { $0.peer == a.peerID && $0.via == "bootstrap" })
             _ = (d, e)
         }
+    }
+}
+
+extension DiscoveryTests {
+    /// Sends 3000 hostile datagrams to UDP 5353 from node `from`'s namespace (system `python3`, at most 30 s):
+    /// random bytes, an mDNS answer truncated or with random bytes changed, and now and then that answer intact.
+    static func flood(_ lab: NetworkLab, from node: Int, targets: [String]) throws -> ProcessResult {
+        let script = """
+            import os, random, socket
+            random.seed(7)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+            name = b"\\x04_p2p\\x04_udp\\x05local\\x00"
+            txt = b"dnsaddr=/ip4/10.213.0.9/tcp/1/p2p/12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
+            answer = (b"\\x00\\x00\\x84\\x00\\x00\\x00\\x00\\x01\\x00\\x00\\x00\\x01" + name + b"\\x00\\x0c\\x00\\x01"
+                      + b"\\x00\\x00\\x00\\x78\\x00\\x06\\x03abc\\xc0\\x0c" + b"\\x03abc\\xc0\\x0c\\x00\\x10\\x00\\x01"
+                      + b"\\x00\\x00\\x00\\x78" + bytes([0, len(txt) + 1, len(txt)]) + txt)
+            targets = ["224.0.0.251", \(targets.map { "'\($0)'" }.joined(separator: ", "))]
+            for i in range(3000):
+                if i % 100 == 1:
+                    packet = answer  # well-formed, naming a peer nobody runs
+                elif i % 3 == 0:
+                    packet = os.urandom(random.randrange(0, 1500))
+                else:
+                    packet = bytearray(answer)
+                    for _ in range(random.randrange(1, 6)):
+                        packet[random.randrange(len(packet))] = random.randrange(256)
+                    if i % 3 == 2:
+                        packet = packet[: random.randrange(len(packet))]
+                s.sendto(bytes(packet), (targets[i % len(targets)], 5353))
+            """
+        let (executable, arguments) = lab.command(in: lab.namespace(node), "/usr/bin/python3", ["-c", script])
+        return try NetworkLab.runBounded(executable, arguments, timeout: 30)
     }
 }
 

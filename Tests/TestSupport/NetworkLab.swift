@@ -114,6 +114,27 @@ public final class NetworkLab: Sendable {
         }
     }
 
+    /// Runs `executable arguments` for at most `timeout` seconds (then SIGKILL): its exit status and output.
+    public static func runBounded(_ executable: String, _ arguments: [String], timeout: Double) throws -> ProcessResult
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus, stdout: ChildOutput.readToEnd(out.fileHandleForReading),
+            stderr: String(decoding: ChildOutput.readToEnd(err.fileHandleForReading), as: UTF8.self))
+    }
+
     /// Runs a short command (at most 10 s); throws with its stderr when it fails.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {

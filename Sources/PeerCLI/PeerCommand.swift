@@ -141,7 +141,10 @@ struct PeerRunCommand: AsyncParsableCommand {
         Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
         Output.stderr(
             "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
-                + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+                + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s); "
+                + (daemon.mdnsEnabled
+                    ? "mDNS on"
+                    : configuration.mdns ? "mDNS off (listening on loopback only)" : "mDNS off (CACHE_MDNS=false)"))
 
         var groupLogger = Logger(label: "ghcache.peer.lifecycle")
         groupLogger.logLevel = .warning

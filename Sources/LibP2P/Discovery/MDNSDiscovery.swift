@@ -364,7 +364,13 @@ private final class Sender: Sendable {
         guard let provider = channel as? any SocketOptionProvider else { return }
         var address = in_addr()
         withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: interface.address) }
-        try? await provider.setIPMulticastIF(address).get()
-        await send(message, to: destination)
+        let envelope = AddressedEnvelope(
+            remoteAddress: destination, data: channel.allocator.buffer(bytes: message.encode()))
+        let channel = self.channel
+        let interfaceAddress = address
+        // Both in one event-loop turn, so a concurrent send cannot switch the interface in between.
+        try? await channel.eventLoop.flatSubmit {
+            provider.setIPMulticastIF(interfaceAddress).flatMap { channel.writeAndFlush(envelope) }
+        }.get()
     }
 }

@@ -187,7 +187,7 @@ public final class PeerDaemon: Service, Sendable {
                 for address in self.bootstrapAddresses {
                     group.addTask { await bootstrap.maintain(address, dialer: self.dialer, logger: self.logger) }
                 }
-                if self.settings.mdns && !self.listensOnLoopbackOnly {
+                if self.mdnsEnabled {
                     group.addTask { await self.discoverLocally() }
                 }
                 for name in self.bootstrapNames {
@@ -243,6 +243,9 @@ public final class PeerDaemon: Service, Sendable {
             }
         }
     }
+
+    /// Whether mDNS discovery runs (`CACHE_MDNS`, and not on a loopback-only listener).
+    public var mdnsEnabled: Bool { settings.mdns && !listensOnLoopbackOnly }
 
     /// Whether the daemon listens only on a loopback address (then mDNS would advertise nothing dialable).
     private var listensOnLoopbackOnly: Bool {

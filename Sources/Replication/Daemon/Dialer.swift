@@ -1,5 +1,4 @@
 import LibP2P
-import Logging
 import Synchronization
 
 /// How this daemon found a connected peer (`ghcache-stats` shows it as `via`).
@@ -24,15 +23,13 @@ final class Dialer: Sendable {
     let maxPeers: Int
     /// This host's own addresses (without `/p2p/`): skipped when a name or an announcement leads back here.
     let ownAddresses: Set<Multiaddr>
-    private let logger: Logger
     private let sources = Mutex<[PeerID: PeerSource]>([:])
     private let dialling = Mutex<Set<PeerID>>([])
 
-    init(host: LibP2P.Host, maxPeers: Int, ownAddresses: [Multiaddr], logger: Logger) {
+    init(host: LibP2P.Host, maxPeers: Int, ownAddresses: [Multiaddr]) {
         self.host = host
         self.maxPeers = maxPeers
         self.ownAddresses = Set(ownAddresses.map(\.withoutPeerID))
-        self.logger = logger
     }
 
     /// Whether discovery may dial one more peer (the connection target is not reached).

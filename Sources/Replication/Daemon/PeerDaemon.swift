@@ -69,7 +69,7 @@ public final class PeerDaemon: Service, Sendable {
         self.socket = socket
         let membership = Membership(localPeer: host.peerID, expiry: settings.memberExpiry)
         self.membership = membership
-        let dialer = Dialer(host: host, maxPeers: settings.maxPeers, ownAddresses: addresses, logger: logger)
+        let dialer = Dialer(host: host, maxPeers: settings.maxPeers, ownAddresses: addresses)
         self.dialer = dialer
         self.control = ControlChannel(
             gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,

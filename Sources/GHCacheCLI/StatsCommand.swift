@@ -16,7 +16,7 @@ public struct StatsCommand: AsyncParsableCommand {
 
             JSON KEYS (--json)
               local_hits, peer_hits, misses, hit_rate, api_calls_saved, cache_size, p2p_enabled, \
-            daemon_running, connected_peers, peer_id, not_modified, stale_served, failures, api_calls, \
+            daemon_running, connected_peers, peer_id, peers [{peer, via}], not_modified, stale_served, failures, api_calls, \
             rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
             gossip {sent, received, rejected {reason: n}}, \
             sync {sessions, entries_received, entries_sent, rejected {reason: n}}, \
@@ -30,6 +30,10 @@ public struct StatsCommand: AsyncParsableCommand {
             --watch redraws the table every --interval seconds (default 2) until interrupted; with \
             --json it prints one JSON object per line instead (JSON lines, for scripts). --count N \
             stops after N updates.
+
+            peers lists each connected peer with how the daemon found it (via): bootstrap \
+            (CACHE_BOOTSTRAP_PEERS), dns (a DNS name in that list), mdns (the local network), fleet \
+            (another member's announcement) or inbound (it dialled this runner).
 
             EXAMPLES
               $ ghcache-stats
@@ -148,12 +152,16 @@ public struct StatsCommand: AsyncParsableCommand {
             ("rate limit", rateLimit),
             ("p2p", stats.p2pEnabled ? "enabled" : "disabled (CACHE_ENABLE_P2P=false)"),
             ("daemon", daemon),
+        ]
+        let peers: [(String, String)] = stats.peers.map { ("  peer", "\($0.peer) (\($0.via ?? "?"))") }
+        let rest: [(String, String)] = [
             ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),
             ("join-time sync", Self.syncRow(stats)),
             ("fleet fill", Self.fillRow(stats)),
         ]
-        let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+        let all = rows + peers + rest
+        let width = all.map(\.0.count).max() ?? 0
+        return all.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
             separator: "\n")
     }
 }

@@ -28,9 +28,16 @@ public struct PeerCommand: AsyncParsableCommand {
             CACHE_ENABLE_P2P=false only the local endpoint runs (no libp2p, no fleet secret needed).
 
             All runners of a fleet need the same CACHE_P2P_SHARED_SECRET (falling back to GH_TOKEN, \
-            GITHUB_TOKEN, then `gh auth token`) and a few of each other's addresses in \
-            CACHE_BOOTSTRAP_PEERS. The identity key ($CACHE_DIR/peer-identity.key) keeps the peer ID \
-            stable across restarts. See docs/FLEET.md.
+            GITHUB_TOKEN, then `gh auth token`). The identity key ($CACHE_DIR/peer-identity.key) keeps \
+            the peer ID stable across restarts. See docs/FLEET.md.
+
+            Finding peers: on one LAN nothing else is needed, the daemons find each other with mDNS \
+            (CACHE_MDNS, default true; never on a daemon listening only on 127.0.0.1). Elsewhere put a \
+            DNS name that lists the runners into CACHE_BOOTSTRAP_PEERS (/dns4/NAME/tcp/PORT, no peer \
+            ID: every address it resolves to is dialled, again every CACHE_DNS_REFRESH seconds), or a \
+            few runners' multiaddrs. A runner that reaches one peer learns the others from the \
+            fleet's member announcements, dialling up to CACHE_MAX_PEERS (32) peers on its own. \
+            ghcache-stats shows how each peer was found.
 
             Fleet fill: each key has one owner among the fleet's members (they announce themselves \
             to each other). A miss on this runner asks the owner, which fetches or revalidates it \
@@ -41,6 +48,8 @@ public struct PeerCommand: AsyncParsableCommand {
 
             EXAMPLES
               $ ghcache-peer id
+              $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer
+              $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer --bootstrap /dns4/runners.internal/tcp/9000
               $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer --port 9000 \\
                   --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW...
               $ ghcache-peer --listen-address 127.0.0.1 --port 0 --log-level debug
@@ -70,7 +79,9 @@ struct PeerOptions: ParsableArguments {
 
     @Option(
         name: .customLong("bootstrap"),
-        help: ArgumentHelp("Comma-separated multiaddrs to dial (overrides CACHE_BOOTSTRAP_PEERS).", valueName: "addrs"))
+        help: ArgumentHelp(
+            "Comma-separated multiaddrs or /dns4/NAME/tcp/PORT names to dial (overrides CACHE_BOOTSTRAP_PEERS).",
+            valueName: "addrs"))
     var bootstrap: String?
 
     /// The configuration with these flags applied.
@@ -157,7 +168,10 @@ struct PeerRunCommand: AsyncParsableCommand {
             Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
             Output.stderr(
                 "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
-                    + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s)")
+                    + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s); "
+                    + (daemon.mdnsEnabled
+                        ? "mDNS on"
+                        : configuration.mdns ? "mDNS off (listening on loopback only)" : "mDNS off (CACHE_MDNS=false)"))
             fleet.attach(daemon)
             services.insert(.init(service: daemon), at: 0)
         } else {

@@ -16,6 +16,7 @@ struct ConfigurationTests {
         #expect(configuration.enableP2P)
         #expect(configuration.listenPort == 9000)
         #expect(configuration.bootstrapPeers.isEmpty)
+        #expect(configuration.mdns && configuration.maxPeers == 32 && configuration.dnsRefresh == 30)
         #expect(configuration.apiURL.absoluteString == "https://api.github.com")
         #expect(configuration.explicitToken == nil)
         let xdg = try Configuration.load(environment: ["HOME": "/home/u", "XDG_CACHE_HOME": "/x"])
@@ -98,6 +99,9 @@ struct ConfigurationTests {
                 "GITHUB_API_URL=ftp://x is not an http(s) URL such as https://api.github.com (from environment)"
             ),
             ("CACHE_TIMEOUT", "0", "CACHE_TIMEOUT=0 is not a positive number of seconds (from environment)"),
+            ("CACHE_MDNS", "sometimes", "CACHE_MDNS=sometimes is not true or false (from environment)"),
+            ("CACHE_MAX_PEERS", "many", "CACHE_MAX_PEERS=many is not a number of peers (from environment)"),
+            ("CACHE_DNS_REFRESH", "0", "CACHE_DNS_REFRESH=0 is not a positive number of seconds (from environment)"),
             (
                 "CACHE_MAX_BYTES", "lots",
                 "CACHE_MAX_BYTES=lots is not a size in bytes (e.g. 268435456, 256M, 1G) (from environment)"
@@ -107,6 +111,13 @@ struct ConfigurationTests {
         #expect(throws: GHCacheError(message, exitStatus: .usage)) {
             try Configuration.load(environment: ["HOME": "/h", variable: value])
         }
+    }
+
+    @Test("discovery settings: CACHE_MDNS, CACHE_MAX_PEERS, CACHE_DNS_REFRESH")
+    func discoverySettings() throws {
+        let configuration = try Configuration.load(
+            environment: ["HOME": "/h", "CACHE_MDNS": "false", "CACHE_MAX_PEERS": "4", "CACHE_DNS_REFRESH": "2.5s"])
+        #expect(!configuration.mdns && configuration.maxPeers == 4 && configuration.dnsRefresh == 2.5)
     }
 
     @Test("bad flag values, bad rules, bad and missing files give clear messages")

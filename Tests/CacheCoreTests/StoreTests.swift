@@ -142,6 +142,22 @@ struct StoreTests {
         }
     }
 
+    @Test("peer status: how each peer was found round-trips; the old array of peer IDs still reads")
+    func peerStatusVia() async throws {
+        try await withStore { store, _ in
+            let status = PeerStatus(
+                peerID: "12D3KooWX", addresses: [], connectedPeers: ["12D3KooWA", "12D3KooWB", "12D3KooWC"],
+                via: ["12D3KooWA": "mdns", "12D3KooWB": "dns"], heartbeatAt: 1000, pid: 42)
+            try store.writePeerStatus(status)
+            #expect(try store.peerStatus() == status)
+            let old = CacheStore.connectedPeers(fromJSON: #"["12D3KooWA","12D3KooWB"]"#)
+            #expect(old.map(\.peer) == ["12D3KooWA", "12D3KooWB"] && old.allSatisfy { $0.via == nil })
+            let mixed = CacheStore.connectedPeers(fromJSON: #"[{"peer":"12D3KooWA","via":"fleet"},{"via":"x"},7]"#)
+            #expect(mixed.count == 1 && mixed.first?.via == "fleet")
+            #expect(CacheStore.connectedPeers(fromJSON: "not json").isEmpty)
+        }
+    }
+
     @Test("fetch leases: one holder at a time; expired leases are taken over")
     func leases() async throws {
         try await withStore { store, _ in

@@ -131,7 +131,7 @@ import Testing
             ("/ip6/::g/tcp/1", "bad ip6 address '::g'"),
             ("/ip4/1.2.3.4/tcp/70000", "bad tcp port '70000' (must be 0-65535)"),
             ("/ip4/1.2.3.4/tcp", "missing value after '/tcp'"),
-            ("/ip4/1.2.3.4/udp/53", "unsupported protocol 'udp' (supported: ip4, ip6, tcp, p2p)"),
+            ("/ip4/1.2.3.4/udp/53", "unsupported protocol 'udp' (supported: ip4, ip6, dns, dns4, dns6, tcp, p2p)"),
             ("/ip4//1.2.3.4", "missing value after '/ip4'"),
             ("/", "no components"),
         ]

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """p2p_peer.py - the ghcache test suite's py-libp2p (0.8.1) peer.
 
-A real py-libp2p host restricted to TCP + Noise + yamux on 127.0.0.1. It prints its full
-multiaddr (/ip4/127.0.0.1/tcp/PORT/p2p/12D3KooW...) as the FIRST stdout line, then one JSON
-object per line for everything that happens:
+A real py-libp2p host restricted to TCP + Noise + yamux on 127.0.0.1 (or --listen, an address
+inside a test's network namespace). It prints its full multiaddr (/ip4/127.0.0.1/tcp/PORT/p2p/...)
+as the FIRST stdout line, then one JSON object per line for everything that happens:
 
   {"event": "connected", "peer": ID}         / "disconnected"
   {"event": "message", "from": ID, "seqno": HEX, "topics": [...], "data_hex": HEX, "signed": B}
@@ -12,6 +12,7 @@ object per line for everything that happens:
    "protocols": [...], "listen_addrs": [...], "observed_addr": S, "public_key_hex": HEX}
   {"event": "echo", "peer": ID, "sent": N, "received": N, "match": B}
   {"event": "error", "action": S, "error": S}
+  {"event": "mdns_found", "peer": ID, "addrs": [...]}   (--mdns: py-libp2p's own mDNS discovery)
 
 "The peer" is the one --connect dials, else the first peer that connects to us.
 Identify and ping handlers are always served. Diagnostics go to stderr. The process exits
@@ -36,6 +37,7 @@ from libp2p.abc import INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair as ed25519_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as x25519_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.discovery.events.peerDiscovery import peerDiscovery
 from libp2p.host.ping import ID as PING_ID, perform_ping_roundtrip
 from libp2p.identity.identify.identify import ID as IDENTIFY_ID, parse_identify_response
 from libp2p.peer.id import ID
@@ -170,10 +172,27 @@ def pattern_bytes(size: int) -> bytes:
 
 async def run(args: argparse.Namespace) -> int:
     keys = ed25519_key_pair(bytes.fromhex(args.seed_hex)) if args.seed_hex else ed25519_key_pair()
+    # py-libp2p's mDNS browser starts inside new_host and may find peers at once: listen before.
+    mdns_found: list = []  # type: ignore[type-arg]
+    mdns_state: dict = {}  # type: ignore[type-arg]
+
+    def on_found(info) -> None:  # type: ignore[no-untyped-def]
+        # Called on zeroconf's thread: report, then dial on trio's once the nursery runs.
+        peer = info.peer_id.to_base58()
+        if peer in {i.peer_id.to_base58() for i in mdns_found}:
+            return
+        mdns_found.append(info)
+        emit(event="mdns_found", peer=peer, addrs=[str(a) for a in info.addrs])
+        if not args.mdns_no_dial and "dial" in mdns_state:
+            trio.from_thread.run_sync(mdns_state["dial"], info, trio_token=mdns_state["token"])
+
+    if args.mdns:
+        peerDiscovery.register_peer_discovered_handler(on_found)
     host = new_host(
         key_pair=keys,
         sec_opt={NOISE_ID: NoiseTransport(keys, noise_privkey=x25519_key_pair().private_key)},
         muxer_opt={TProtocol(YAMUX_ID): Yamux},
+        enable_mDNS=args.mdns,
     )
     events = Events()
     host.get_network().register_notifee(events)
@@ -194,14 +213,26 @@ async def run(args: argparse.Namespace) -> int:
     actions_done = trio.Event()
     enough = trio.Event()
 
-    async with host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{args.port}")]):
+    async with host.run(listen_addrs=[multiaddr.Multiaddr(f"/ip4/{args.listen}/tcp/{args.port}")]):
         async with trio.open_nursery() as nursery:
+            if args.mdns and not args.mdns_no_dial:
+
+                async def dial_found(info) -> None:  # type: ignore[no-untyped-def]
+                    try:
+                        await host.connect(info)
+                    except Exception as exc:
+                        emit(event="error", action="mdns_connect", error=repr(exc))
+
+                mdns_state["token"] = trio.lowlevel.current_trio_token()
+                mdns_state["dial"] = lambda info: nursery.start_soon(dial_found, info)
+                for info in list(mdns_found):  # found before the nursery ran
+                    nursery.start_soon(dial_found, info)
             if pubsub is not None:
                 await nursery.start(_run_service, pubsub)
                 await nursery.start(_run_service, gossipsub)
                 await pubsub.wait_until_ready()
-            addrs = [str(a) for a in host.get_addrs() if "/ip4/127.0.0.1/" in str(a)]
-            me = addrs[0] if addrs else f"/ip4/127.0.0.1/tcp/{args.port}"
+            addrs = [str(a) for a in host.get_addrs() if f"/ip4/{args.listen}/" in str(a)]
+            me = addrs[0] if addrs else f"/ip4/{args.listen}/tcp/{args.port}"
             if "/p2p/" not in me:
                 me += f"/p2p/{host.get_id().to_base58()}"
             print(me, flush=True)
@@ -288,6 +319,11 @@ async def _run_service(service, task_status=trio.TASK_STATUS_IGNORED) -> None:  
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = ephemeral)")
+    p.add_argument("--listen", default="127.0.0.1",
+                   help="IPv4 address to listen on (only addresses inside a test's network namespace)")
+    p.add_argument("--mdns", action="store_true",
+                   help="run py-libp2p's mDNS discovery; report found peers and dial them")
+    p.add_argument("--mdns-no-dial", action="store_true", help="with --mdns: report found peers, never dial them")
     p.add_argument("--connect", help="multiaddr to dial (/ip4/127.0.0.1/tcp/P/p2p/ID)")
     p.add_argument("--seed-hex", help="32-byte Ed25519 seed (hex) for a fixed peer id")
     p.add_argument("--identify", action="store_true", help="identify the peer and print the result")

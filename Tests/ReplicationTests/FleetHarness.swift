@@ -22,12 +22,16 @@ final class Fleet: Sendable {
         (environment.root as NSString).appendingPathComponent(name)
     }
 
-    /// Starts `ghcache-peer` for the cache directory `name` and waits (≤ 20 s) for its peer ID and address.
+    /// Starts `ghcache-peer` for the cache directory `name` and waits (≤ 20 s) for its peer ID and address. With
+    /// `namespace` (of a ``NetworkLab``) it runs inside that network namespace, listening on `listenAddress`.
     func start(
         _ name: String, bootstrap: [String] = [], secret: String = Fleet.secret, port: Int = 0,
-        env: [String: String] = [:]
+        env: [String: String] = [:], namespace: (lab: NetworkLab, name: String)? = nil,
+        listenAddress: String = "127.0.0.1"
     ) async throws -> PeerProcess {
-        let process = try launch(name, bootstrap: bootstrap, secret: secret, port: port, env: env)
+        let process = try launch(
+            name, bootstrap: bootstrap, secret: secret, port: port, env: env, namespace: namespace,
+            listenAddress: listenAddress)
         let lines = try await process.waitForStartup()
         return PeerProcess(process: process.process, directory: process.directory, lines: lines)
     }
@@ -35,12 +39,16 @@ final class Fleet: Sendable {
     /// Starts `ghcache-peer` without waiting for it (for start-up failures).
     func launch(
         _ name: String, bootstrap: [String] = [], secret: String = Fleet.secret, port: Int = 0,
-        env: [String: String] = [:]
+        env: [String: String] = [:], namespace: (lab: NetworkLab, name: String)? = nil,
+        listenAddress: String = "127.0.0.1"
     ) throws -> PeerProcess {
-        var arguments = ["--listen-address", "127.0.0.1", "--port", String(port), "--log-level", "debug"]
+        var arguments = ["--listen-address", listenAddress, "--port", String(port), "--log-level", "debug"]
         if !bootstrap.isEmpty { arguments += ["--bootstrap", bootstrap.joined(separator: ",")] }
         let variables = ["CACHE_DIR": directory(name), "CACHE_P2P_SHARED_SECRET": secret].merging(env) { $1 }
-        let running = try environment.start("ghcache-peer", arguments, env: variables)
+        let wrapper = namespace.map { namespace in
+            { (binary: String, arguments: [String]) in namespace.lab.command(in: namespace.name, binary, arguments) }
+        }
+        let running = try environment.start("ghcache-peer", arguments, env: variables, wrapper: wrapper)
         let peer = PeerProcess(process: running, directory: directory(name), lines: [])
         daemons.withLock { $0.append(peer) }
         return peer

@@ -75,11 +75,18 @@ public struct Environment: Sendable {
         ].merging(extra) { $1 }
     }
 
-    /// Starts a binary with output to files; returns the process and a reader for its result.
-    public func start(_ binary: String, _ arguments: [String], env: [String: String] = [:]) throws -> RunningProcess {
+    /// Starts a binary with output to files; returns the process and a reader for its result. With `wrapper`, the
+    /// process is `wrapper(binaryPath, arguments)` instead (e.g. `ip netns exec NS binary ARGS`, which execs the
+    /// binary in place, so the process is still the binary).
+    public func start(
+        _ binary: String, _ arguments: [String], env: [String: String] = [:],
+        wrapper: ((String, [String]) -> (String, [String]))? = nil
+    ) throws -> RunningProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Binaries.path(binary))
-        process.arguments = arguments
+        let (executable, fullArguments) =
+            try wrapper?(Binaries.path(binary), arguments) ?? (Binaries.path(binary), arguments)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = fullArguments
         process.environment = variables(env)
         let id = UUID().uuidString
         let out = (root as NSString).appendingPathComponent("\(id).out")

@@ -10,13 +10,19 @@ public final class PyPeerProcess: Sendable {
     private let process: Process
     private let lines = OutputLines()
 
-    /// Starts the peer with `arguments` (a `--timeout` bound is always added).
-    public init(_ arguments: [String], timeout: Int = 40) throws {
+    /// Starts the peer with `arguments` (a `--timeout` bound is always added). With `wrapper`, the process is
+    /// `wrapper(python, arguments)` instead (e.g. ``NetworkLab/command(in:_:_:)`` to run it in a namespace).
+    public init(
+        _ arguments: [String], timeout: Int = 40, wrapper: ((String, [String]) -> (String, [String]))? = nil
+    ) throws {
         process = Process()
-        process.executableURL = try TestPaths.python()
-        process.arguments =
+        let python = try TestPaths.python().path
+        let full =
             ["-u", TestPaths.packageRoot.appendingPathComponent("Tests/Python/p2p_peer.py").path]
             + arguments + ["--timeout", String(timeout)]
+        let (executable, processArguments) = wrapper?(python, full) ?? (python, full)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = processArguments
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice

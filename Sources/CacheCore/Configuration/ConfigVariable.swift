@@ -22,6 +22,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case refreshAhead = "CACHE_REFRESH_AHEAD"
     case prewarm = "CACHE_PREWARM"
     case webhookSecret = "CACHE_WEBHOOK_SECRET"
+    case mdns = "CACHE_MDNS"
+    case maxPeers = "CACHE_MAX_PEERS"
+    case dnsRefresh = "CACHE_DNS_REFRESH"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -47,6 +50,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .refreshAhead: "60 (revalidations per minute; 0 turns refresh-ahead off)"
         case .prewarm: "(none)"
         case .webhookSecret: "(none: POST /webhook is off)"
+        case .mdns: "true"
+        case .maxPeers: "32"
+        case .dnsRefresh: "30"
         }
     }
 

@@ -53,6 +53,13 @@ public struct Configuration: Sendable {
     /// Paths kept warm by refresh-ahead whether or not they are read (`CACHE_PREWARM`); paths without
     /// wildcards are also fetched when the daemon starts.
     public var prewarm: [PathPattern]
+    /// Whether `ghcache-peer` finds and announces peers on the local network with mDNS (`CACHE_MDNS`).
+    public var mdns: Bool
+    /// How many peers `ghcache-peer` connects to on its own from discovery (DNS names, mDNS, fleet member
+    /// announcements) before it stops dialling more (`CACHE_MAX_PEERS`); inbound connections do not count against it.
+    public var maxPeers: Int
+    /// How often, in seconds, DNS names in the bootstrap list are resolved again (`CACHE_DNS_REFRESH`).
+    public var dnsRefresh: Double
     /// The config file that was read, if any.
     public var configFile: String?
     /// Non-fatal remarks (unknown keys in the config file), to print on stderr.
@@ -147,6 +154,10 @@ public struct Configuration: Sendable {
         refreshAheadPerMinute =
             try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 60
         webhookSecret = resolver.raw(.webhookSecret)?.value
+        mdns = try resolver.value(.mdns, "true or false", ValueParsers.bool) ?? true
+        maxPeers = try resolver.value(.maxPeers, "a number of peers", ValueParsers.count) ?? 32
+        dnsRefresh =
+            try resolver.value(.dnsRefresh, "a positive number of seconds", ValueParsers.positiveInterval) ?? 30
         prewarm = []
         if let (text, source) = resolver.raw(.prewarm) {
             for item in Self.listItems(text.replacingOccurrences(of: " ", with: ",")) {

@@ -28,6 +28,8 @@ public struct CacheStats: Sendable, Equatable {
     public var connectedPeers = 0
     /// The daemon's peer ID (`nil` without a daemon).
     public var peerID: String?
+    /// The connected peers and how the daemon found each one (empty without a daemon).
+    public var peers: [ConnectedPeer] = []
     /// The last rate-limit headers seen.
     public var rateLimit: RateLimitSnapshot?
     /// Gossip messages sent.
@@ -115,6 +117,7 @@ public struct CacheStats: Sendable, Equatable {
             connectedPeers = status.connectedPeers.count
             // A daemon serving only the local endpoint (CACHE_ENABLE_P2P=false) has no peer ID.
             peerID = status.peerID.isEmpty ? nil : status.peerID
+            peers = status.connectedPeers.map { ConnectedPeer(peer: $0, via: status.via[$0]) }
         }
     }
 
@@ -125,6 +128,7 @@ public struct CacheStats: Sendable, Equatable {
             "hit_rate": (hitRate * 10000).rounded() / 10000, "api_calls_saved": apiCallsSaved,
             "cache_size": cacheSize, "p2p_enabled": p2pEnabled, "daemon_running": daemonRunning,
             "connected_peers": connectedPeers, "peer_id": peerID ?? NSNull(), "not_modified": notModified,
+            "peers": peers.map { ["peer": $0.peer, "via": $0.via.map { $0 as Any } ?? NSNull()] as [String: Any] },
             "stale_served": staleServed, "failures": failures, "api_calls": apiCalls,
             "rate_limit": [
                 "remaining": rateLimit?.remaining ?? NSNull(), "limit": rateLimit?.limit ?? NSNull(),
@@ -145,5 +149,20 @@ public struct CacheStats: Sendable, Equatable {
             "webhooks": ["accepted": webhooksAccepted, "rejected": webhooksRejected] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+}
+
+/// A peer the daemon is connected to, and how it found it.
+public struct ConnectedPeer: Sendable, Equatable {
+    /// The peer ID (`12D3KooW…`).
+    public var peer: String
+    /// `bootstrap` (CACHE_BOOTSTRAP_PEERS), `dns` (a DNS name in that list), `mdns` (the local network), `fleet`
+    /// (another member's announcement) or `inbound` (it dialled us); `nil` from a daemon that does not say.
+    public var via: String?
+
+    /// A connected peer.
+    public init(peer: String, via: String?) {
+        self.peer = peer
+        self.via = via
     }
 }

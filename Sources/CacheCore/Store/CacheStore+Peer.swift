@@ -34,16 +34,23 @@ public struct PeerStatus: Sendable, Equatable {
     public var addresses: [String]
     /// Peer IDs of connected peers.
     public var connectedPeers: [String]
+    /// How the daemon found each connected peer, by peer ID (`bootstrap`, `dns`, `mdns`, `fleet`, `inbound`);
+    /// peers missing here are shown without a source (a heartbeat of an older daemon).
+    public var via: [String: String]
     /// Last heartbeat, Unix seconds.
     public var heartbeatAt: Double
     /// Process ID of the daemon.
     public var pid: Int
 
     /// Creates a status.
-    public init(peerID: String, addresses: [String], connectedPeers: [String], heartbeatAt: Double, pid: Int) {
+    public init(
+        peerID: String, addresses: [String], connectedPeers: [String], via: [String: String] = [:],
+        heartbeatAt: Double, pid: Int
+    ) {
         self.peerID = peerID
         self.addresses = addresses
         self.connectedPeers = connectedPeers
+        self.via = via
         self.heartbeatAt = heartbeatAt
         self.pid = pid
     }
@@ -151,7 +158,7 @@ extension CacheStore {
     /// Writes the daemon's heartbeat row.
     public func writePeerStatus(_ status: PeerStatus) throws(GHCacheError) {
         let addresses = Self.jsonArray(status.addresses)
-        let connected = Self.jsonArray(status.connectedPeers)
+        let connected = Self.connectedPeersJSON(status)
         try write { db in
             try db.execute(
                 sql: """
@@ -172,9 +179,11 @@ extension CacheStore {
             try Row.fetchOne(
                 db, sql: "SELECT peer_id, addresses, connected_peers, heartbeat_at, pid FROM peer_status WHERE id = 1"
             ).map {
-                PeerStatus(
+                let connected = Self.connectedPeers(fromJSON: $0["connected_peers"])
+                return PeerStatus(
                     peerID: $0["peer_id"], addresses: Self.stringArray($0["addresses"]),
-                    connectedPeers: Self.stringArray($0["connected_peers"]), heartbeatAt: $0["heartbeat_at"],
+                    connectedPeers: connected.map(\.peer), via: Self.viaByPeer(connected),
+                    heartbeatAt: $0["heartbeat_at"],
                     pid: $0["pid"])
             }
         }
@@ -183,6 +192,36 @@ extension CacheStore {
     private static func jsonArray(_ items: [String]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The `connected_peers` column: `[{"peer": "12D3…", "via": "mdns"}, …]` (`via` omitted when unknown).
+    private static func connectedPeersJSON(_ status: PeerStatus) -> String {
+        let objects: [[String: String]] = status.connectedPeers.map { peer in
+            var object = ["peer": peer]
+            if let via = status.via[peer] { object["via"] = via }
+            return object
+        }
+        let data =
+            (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads the `connected_peers` column in both forms: objects (`{"peer", "via"}`) and the plain array of peer IDs
+    /// that daemons before discovery wrote.
+    static func connectedPeers(fromJSON text: String?) -> [(peer: String, via: String?)] {
+        guard let data = text?.data(using: .utf8), let array = try? JSONSerialization.jsonObject(with: data) as? [Any]
+        else { return [] }
+        return array.compactMap { item -> (peer: String, via: String?)? in
+            if let peer = item as? String { return (peer, nil) }
+            guard let object = item as? [String: Any], let peer = object["peer"] as? String else { return nil }
+            return (peer, object["via"] as? String)
+        }
+    }
+
+    private static func viaByPeer(_ connected: [(peer: String, via: String?)]) -> [String: String] {
+        var via: [String: String] = [:]
+        for entry in connected { if let source = entry.via { via[entry.peer] = source } }
+        return via
     }
 
     private static func stringArray(_ text: String?) -> [String] {

@@ -79,6 +79,9 @@ public final class Host: Sendable {
     /// Whether at least one connection to `peer` is open.
     public func isConnected(to peer: PeerID) -> Bool { state.withLock { $0.connections[peer] != nil } }
 
+    /// Whether the oldest open connection to `peer` was dialled by us (`nil` when not connected).
+    public func isOutbound(_ peer: PeerID) -> Bool? { state.withLock { $0.connections[peer]?.first?.isOutbound } }
+
     /// The protocols with a registered handler, sorted.
     public var protocols: [String] { state.withLock { $0.handlers.keys.sorted() } }
 
@@ -173,7 +176,8 @@ public final class Host: Sendable {
 
     /// Connects to `address` (`/ip4/<ip>/tcp/<port>/p2p/<peer id>`), runs Noise and yamux, and
     /// returns the authenticated peer. If the address names a peer we are already connected to,
-    /// the existing connection is reused.
+    /// the existing connection is reused. An address without `/p2p/` is dialled too: the peer ID is
+    /// then learnt from the Noise handshake. A DNS address must be resolved first (``DNSResolver``).
     /// - Throws: `NoiseError.peerIDMismatch` if the remote is not the peer in `/p2p/`;
     ///   `HostError.timeout` after `configuration.dialTimeout`; connection errors.
     public func dial(_ address: Multiaddr) async throws -> PeerID {
@@ -368,6 +372,10 @@ public final class Host: Sendable {
                 }
                 let secured = try await NoiseSecurity.handshake(
                     &tcp, write: rawWrite, initiator: isOutbound, identity: identity, expectedPeer: expectedPeer)
+                // A DNS name or a discovered address may lead back to this host: never keep a connection to ourselves.
+                guard secured.remotePeer != identity.peerID else {
+                    throw HostError.dialedSelf(remoteAddress?.description ?? "the address")
+                }
                 let (frames, output) = AsyncStream.makeStream(of: [UInt8].self)
                 let writer = NoiseTransportWriter(cipher: secured.send, output: output)
                 var secure = ByteReader(NoiseTransportSource(inner: tcp, cipher: secured.receive))

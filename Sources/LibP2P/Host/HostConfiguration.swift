@@ -53,6 +53,8 @@ public enum HostError: Error, Equatable, Sendable, CustomStringConvertible {
     case shutDown
     /// The connection failed before it was established.
     case connectionFailed(String)
+    /// The address leads back to this host (its own peer ID answered the handshake).
+    case dialedSelf(String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,7 @@ public enum HostError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timeout(let what): "timed out: \(what)"
         case .shutDown: "the libp2p host was shut down"
         case .connectionFailed(let why): "connection failed: \(why)"
+        case .dialedSelf(let address): "\(address) is this host"
         }
     }
 }

@@ -8,9 +8,10 @@
 
 /// A multiaddr: a sequence of protocol components such as `/ip4/127.0.0.1/tcp/9000/p2p/12D3KooW…`.
 ///
-/// Supported protocols: `ip4`, `ip6`, `tcp` and `p2p` (text `/ipfs/` is accepted as a legacy alias
-/// of `/p2p/` but never printed, because py-libp2p rejects it). Both the text and the binary form
-/// (`(uvarint code ‖ value)*`) round-trip.
+/// Supported protocols: `ip4`, `ip6`, `dns`, `dns4`, `dns6`, `tcp` and `p2p` (text `/ipfs/` is accepted
+/// as a legacy alias of `/p2p/` but never printed, because py-libp2p rejects it). Both the text and the
+/// binary form (`(uvarint code ‖ value)*`; DNS names are length-prefixed UTF-8) round-trip. A DNS name is
+/// not dialled as is: ``DNSResolver`` turns it into `/ip4` / `/ip6` addresses first.
 public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessStringConvertible {
     /// One protocol component of a multiaddr.
     public enum Component: Hashable, Sendable {
@@ -18,6 +19,12 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
         case ip4([UInt8])
         /// An IPv6 address (16 bytes, network order).
         case ip6([UInt8])
+        /// A DNS name resolved to IPv4 and IPv6 addresses (`/dns/runners.internal`).
+        case dns(String)
+        /// A DNS name resolved to IPv4 addresses only (`/dns4/…`).
+        case dns4(String)
+        /// A DNS name resolved to IPv6 addresses only (`/dns6/…`).
+        case dns6(String)
         /// A TCP port.
         case tcp(UInt16)
         /// A peer ID.
@@ -30,6 +37,9 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
             case .ip6: Multiaddr.ip6Code
             case .tcp: Multiaddr.tcpCode
             case .p2p: Multiaddr.p2pCode
+            case .dns: Multiaddr.dnsCode
+            case .dns4: Multiaddr.dns4Code
+            case .dns6: Multiaddr.dns6Code
             }
         }
     }
@@ -38,6 +48,11 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
     static let tcpCode: UInt64 = 6
     static let ip6Code: UInt64 = 41
     static let p2pCode: UInt64 = 421
+    static let dnsCode: UInt64 = 0x35
+    static let dns4Code: UInt64 = 0x36
+    static let dns6Code: UInt64 = 0x37
+    /// The longest DNS name accepted (RFC 1035: 253 characters in text form).
+    static let maxDNSNameLength = 253
 
     /// The components, outermost first.
     public let components: [Component]
@@ -63,8 +78,8 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
         var iterator = parts.makeIterator()
         while let name = iterator.next() {
             guard !name.isEmpty else { throw fail("empty component ('//')") }
-            guard ["ip4", "ip6", "tcp", "p2p", "ipfs"].contains(name) else {
-                throw fail("unsupported protocol '\(name)' (supported: ip4, ip6, tcp, p2p)")
+            guard ["ip4", "ip6", "dns", "dns4", "dns6", "tcp", "p2p", "ipfs"].contains(name) else {
+                throw fail("unsupported protocol '\(name)' (supported: ip4, ip6, dns, dns4, dns6, tcp, p2p)")
             }
             guard let value = iterator.next(), !value.isEmpty else { throw fail("missing value after '/\(name)'") }
             switch name {
@@ -81,6 +96,11 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
                     throw fail("bad tcp port '\(value)' (must be 0-65535)")
                 }
                 components.append(.tcp(port))
+            case "dns", "dns4", "dns6":
+                guard let host = Multiaddr.validDNSName(Array(value.utf8)) else {
+                    throw fail("bad /\(name) name '\(value)' (letters, digits, '-', '_' and '.', at most 253)")
+                }
+                components.append(name == "dns" ? .dns(host) : name == "dns4" ? .dns4(host) : .dns6(host))
             default:
                 do {
                     components.append(.p2p(try PeerID(parsing: String(value))))
@@ -112,6 +132,13 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
             case Multiaddr.tcpCode:
                 let port = try cursor.read(2, "tcp port")
                 components.append(.tcp(UInt16(port[0]) << 8 | UInt16(port[1])))
+            case Multiaddr.dnsCode, Multiaddr.dns4Code, Multiaddr.dns6Code:
+                let raw = try cursor.readLengthPrefixed("dns name")
+                guard let host = Multiaddr.validDNSName(raw) else {
+                    throw MultiformatsError("bad dns name in binary multiaddr")
+                }
+                components.append(
+                    code == Multiaddr.dnsCode ? .dns(host) : code == Multiaddr.dns4Code ? .dns4(host) : .dns6(host))
             case Multiaddr.p2pCode:
                 let raw = try cursor.readLengthPrefixed("p2p peer ID")
                 do {
@@ -140,6 +167,9 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
             case .p2p(let peer):
                 Varint.encode(UInt64(peer.bytes.count), into: &out)
                 out += peer.bytes
+            case .dns(let name), .dns4(let name), .dns6(let name):
+                Varint.encode(UInt64(name.utf8.count), into: &out)
+                out += Array(name.utf8)
             }
         }
         return out
@@ -153,6 +183,9 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
             case .ip6(let address): "/ip6/" + Multiaddr.formatIPv6(address)
             case .tcp(let port): "/tcp/\(port)"
             case .p2p(let peer): "/p2p/\(peer)"
+            case .dns(let name): "/dns/\(name)"
+            case .dns4(let name): "/dns4/\(name)"
+            case .dns6(let name): "/dns6/\(name)"
             }
         }.joined()
     }
@@ -169,9 +202,47 @@ public struct Multiaddr: Hashable, Sendable, CustomStringConvertible, LosslessSt
         return self
     }
 
+    /// Whether the address names a host by DNS (`/dns`, `/dns4`, `/dns6`): it must be resolved before dialling.
+    public var isDNS: Bool {
+        components.contains {
+            switch $0 {
+            case .dns, .dns4, .dns6: true
+            default: false
+            }
+        }
+    }
+
+    /// Whether the address is a loopback IP address (`127.0.0.0/8` or `::1`).
+    public var isLoopback: Bool {
+        components.contains {
+            switch $0 {
+            case .ip4(let bytes): bytes.first == 127
+            case .ip6(let bytes): bytes == [UInt8](repeating: 0, count: 15) + [1]
+            default: false
+            }
+        }
+    }
+
     /// This address with `component` appended.
     public func appending(_ component: Component) -> Multiaddr {
         Multiaddr(components + [component])
+    }
+
+    /// `bytes` as a DNS name if it is one we accept: 1-253 bytes of ASCII letters, digits, `-`, `_` and `.`
+    /// (no empty label), lower-cased.
+    private static func validDNSName(_ bytes: [UInt8]) -> String? {
+        guard (1...maxDNSNameLength).contains(bytes.count) else { return nil }
+        let allowed = bytes.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
+                || byte == 0x2d || byte == 0x5f || byte == 0x2e
+        }
+        guard allowed else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self).lowercased()
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        // One trailing dot (a fully-qualified name) is fine; empty labels elsewhere are not.
+        let body = labels.last == "" && labels.count > 1 ? labels.dropLast() : labels[...]
+        guard body.allSatisfy({ (1...63).contains($0.count) }) else { return nil }
+        return text
     }
 
     private static func parseIPv4(_ text: Substring) -> [UInt8]? {

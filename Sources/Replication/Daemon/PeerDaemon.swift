@@ -26,8 +26,8 @@ public final class PeerDaemon: Service, Sendable {
     public let warnings: [String]
     /// The fleet's gossipsub topic.
     public var topic: String { intake.codec.topic }
-    /// How many bootstrap peers are dialled (the usable entries).
-    public var bootstrapCount: Int { bootstrapAddresses.count }
+    /// How many bootstrap peers are dialled (the usable entries, DNS names included).
+    public var bootstrapCount: Int { bootstrapAddresses.count + bootstrapNames.count }
 
     private let settings: PeerDaemonSettings
     let host: LibP2P.Host
@@ -44,6 +44,8 @@ public final class PeerDaemon: Service, Sendable {
     private let invalidations: Invalidations
     private let events: AsyncStream<PeerEvent>
     private let bootstrapAddresses: [Multiaddr]
+    private let bootstrapNames: [Multiaddr]
+    let dialer: Dialer
     private let logger: Logger
 
     /// Marks resources stale on this runner and on every runner of the fleet (a write through the local endpoint, a
@@ -66,7 +68,7 @@ public final class PeerDaemon: Service, Sendable {
     private init(
         settings: PeerDaemonSettings, host: LibP2P.Host, gossip: GossipSub, intake: EntryIntake, lastSeq: Int64,
         socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>, addresses: [Multiaddr], bootstrap: [Multiaddr],
-        warnings: [String], logger: Logger
+        bootstrapNames: [Multiaddr], warnings: [String], logger: Logger
     ) {
         self.settings = settings
         self.host = host
@@ -78,6 +80,8 @@ public final class PeerDaemon: Service, Sendable {
         self.socket = socket
         let membership = Membership(localPeer: host.peerID, expiry: settings.memberExpiry)
         self.membership = membership
+        let dialer = Dialer(host: host, maxPeers: settings.maxPeers, ownAddresses: addresses)
+        self.dialer = dialer
         let fill = FleetFill(
             host: host, membership: membership, intake: intake,
             timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)),
@@ -101,11 +105,12 @@ public final class PeerDaemon: Service, Sendable {
         self.invalidations = invalidations
         self.control = ControlChannel(
             gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
-            logger: logger, onInvalidation: { invalidations.apply($0) })
+            dialer: dialer, logger: logger, onInvalidation: { invalidations.apply($0) })
         self.events = events
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
         self.bootstrapAddresses = bootstrap
+        self.bootstrapNames = bootstrapNames
         self.warnings = warnings
         self.logger = logger
     }
@@ -148,7 +153,7 @@ public final class PeerDaemon: Service, Sendable {
         let port = bound.lazy.compactMap(\.tcpPort).first ?? settings.listenPort
         let addresses = AdvertisedAddresses.of(listenAddress: settings.listenAddress, port: port, peer: host.peerID)
 
-        var (bootstrap, warnings) = Bootstrap.parse(settings.bootstrapPeers, localPeer: host.peerID)
+        var (bootstrap, names, warnings) = Bootstrap.parse(settings.bootstrapPeers, localPeer: host.peerID)
         let socket: LocalWriteSocket?
         do {
             socket = try LocalWriteSocket(path: settings.socketPath)
@@ -169,7 +174,8 @@ public final class PeerDaemon: Service, Sendable {
         }
         let daemon = PeerDaemon(
             settings: settings, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq, socket: socket,
-            events: events, addresses: addresses, bootstrap: bootstrap, warnings: warnings, logger: logger)
+            events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
+            logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
         host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
             await fillService.serve(stream)
@@ -209,7 +215,13 @@ public final class PeerDaemon: Service, Sendable {
                 }
                 let bootstrap = self.settings.bootstrap
                 for address in self.bootstrapAddresses {
-                    group.addTask { await bootstrap.maintain(address, host: self.host, logger: self.logger) }
+                    group.addTask { await bootstrap.maintain(address, dialer: self.dialer, logger: self.logger) }
+                }
+                if self.mdnsEnabled {
+                    group.addTask { await self.discoverLocally() }
+                }
+                for name in self.bootstrapNames {
+                    group.addTask { await bootstrap.maintain(name: name, dialer: self.dialer, logger: self.logger) }
                 }
             }
         }
@@ -236,15 +248,63 @@ public final class PeerDaemon: Service, Sendable {
         await withDiscardingTaskGroup { group in
             for await event in events {
                 guard !Task.isCancelled else { return }
+                switch event {
+                case .connected(let peer): dialer.connected(peer)
+                case .disconnected(let peer): dialer.disconnected(peer)
+                }
                 writeStatus()
                 if case .connected(let peer) = event {
                     logger.info("connected", metadata: ["ghcache.peer": "\(peer)"])
+                    group.addTask {
+                        // An outbound connection's source is recorded when the dial returns, just after this event.
+                        try? await Task.sleep(for: .milliseconds(100))
+                        self.writeStatus()
+                    }
                     group.addTask { await self.sync.request(from: peer) }
                     // Once the new peer has our subscription (its mesh forms at once), tell it who we are.
                     control.announceSoon()
                 } else if case .disconnected(let peer) = event {
                     logger.info("disconnected", metadata: ["ghcache.peer": "\(peer)"])
                     membership.forget(peer)
+                }
+            }
+        }
+    }
+
+    /// Whether mDNS discovery runs (`CACHE_MDNS`, and not on a loopback-only listener).
+    public var mdnsEnabled: Bool { settings.mdns && !listensOnLoopbackOnly }
+
+    /// Whether the daemon listens only on a loopback address (then mDNS would advertise nothing dialable).
+    private var listensOnLoopbackOnly: Bool {
+        settings.listenAddress.hasPrefix("127.") || settings.listenAddress == "::1"
+    }
+
+    /// mDNS on the local network: answers with this daemon's non-loopback addresses and dials the peers found.
+    private func discoverLocally() async {
+        let settings = self.settings
+        let peer = host.peerID
+        let port = host.listenAddresses.lazy.compactMap(\.tcpPort).first ?? settings.listenPort
+        let mdns = MDNSDiscovery(peerID: peer) {
+            AdvertisedAddresses.of(listenAddress: settings.listenAddress, port: port, peer: peer)
+        }
+        let (peers, sink) = AsyncStream.makeStream(of: MDNSDiscovery.Found.self, bufferingPolicy: .bufferingNewest(64))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                defer { sink.finish() }
+                do {
+                    try await mdns.run { found in
+                        if !self.host.isConnected(to: found.peer) { sink.yield(found) }
+                    }
+                } catch {
+                    self.logger.warning(
+                        "mDNS discovery is off: cannot use UDP port 5353 (\(error)); CACHE_MDNS=false silences this")
+                }
+            }
+            // Dials run off the receive loop; a peer already being dialled is not dialled twice.
+            for await found in peers {
+                group.addTask {
+                    self.logger.debug("mDNS: found \(found.peer) at \(found.addresses.map(\.description))")
+                    await self.dialer.dialAny(found.addresses, peer: found.peer, via: .mdns)
                 }
             }
         }
@@ -265,9 +325,12 @@ public final class PeerDaemon: Service, Sendable {
     }
 
     private func writeStatus() {
+        let connected = host.connectedPeers
+        var via: [String: String] = [:]
+        for peer in connected { if let source = dialer.source(of: peer) { via[peer.description] = source.rawValue } }
         let status = PeerStatus(
             peerID: peerID, addresses: addresses,
-            connectedPeers: host.connectedPeers.map(\.description).sorted(),
+            connectedPeers: connected.map(\.description).sorted(), via: via,
             heartbeatAt: Date().timeIntervalSince1970, pid: Int(getpid()))
         do {
             try intake.store.writePeerStatus(status)

@@ -41,6 +41,11 @@ public struct PeerDaemonSettings: Sendable {
     public var refreshStartDelay: Duration?
     /// How often refresh-ahead looks for keys about to expire.
     public var refreshInterval: Duration = .milliseconds(250)
+    /// Whether to find and announce peers with mDNS on the local network (never on a loopback-only listener).
+    public var mdns: Bool
+    /// The connection target: discovery (DNS names, mDNS, member announcements) dials no more once this many peers
+    /// are connected.
+    public var maxPeers: Int
 
     /// Settings from a loaded configuration and a resolved fleet secret.
     public init(configuration: Configuration, secret: FleetSecret) {
@@ -52,6 +57,9 @@ public struct PeerDaemonSettings: Sendable {
         maxEntries = configuration.maxEntries
         socketPath = configuration.peerSocketPath
         host.agentVersion = "ghcache-peer/\(GHCacheVersion.current)"
+        mdns = configuration.mdns
+        maxPeers = configuration.maxPeers
+        bootstrap.resolveInterval = .milliseconds(Int(configuration.dnsRefresh * 1000))
         self.configuration = configuration
     }
 

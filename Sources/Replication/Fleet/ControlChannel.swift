@@ -13,6 +13,8 @@ final class ControlChannel: Sendable {
     let membership: Membership
     let addresses: [Multiaddr]
     let intake: EntryIntake
+    /// Dials the members this host is not connected to (within the connection target).
+    let dialer: Dialer
     let logger: Logger
     /// Applies an invalidation received from a peer (the daemon marks and, with `refresh`, revalidates).
     let onInvalidation: @Sendable (Invalidation) -> Void
@@ -20,9 +22,10 @@ final class ControlChannel: Sendable {
 
     init(
         gossip: GossipSub, codec: FleetCodec, membership: Membership, addresses: [Multiaddr], intake: EntryIntake,
-        logger: Logger, onInvalidation: @escaping @Sendable (Invalidation) -> Void
+        dialer: Dialer, logger: Logger, onInvalidation: @escaping @Sendable (Invalidation) -> Void
     ) {
         self.onInvalidation = onInvalidation
+        self.dialer = dialer
         self.gossip = gossip
         self.codec = codec
         self.membership = membership
@@ -83,13 +86,12 @@ final class ControlChannel: Sendable {
 
     private func dialMissingMembers() async {
         let host = gossip.host
-        let missing = membership.live().filter { !host.isConnected(to: $0.key) }.prefix(Self.dialsPerRound)
+        let room = max(0, dialer.maxPeers - host.connectedPeers.count)
+        let missing = membership.live().filter { !host.isConnected(to: $0.key) }.prefix(min(Self.dialsPerRound, room))
         await withDiscardingTaskGroup { group in
             for (peer, addresses) in missing {
                 group.addTask {
-                    for address in addresses {
-                        if (try? await host.dial(address)) == peer { return }
-                    }
+                    if await self.dialer.dialAny(addresses, peer: peer, via: .fleet) { return }
                     self.logger.debug("cannot dial fleet member \(peer) at any announced address")
                 }
             }

@@ -157,15 +157,22 @@ struct EndpointSupportTests {
         #expect(answer.headers == ["etag": "W/\"e\""])
         #expect(answer.rateLimit == nil, "rate limits are taken only from answers that went upstream")
 
-        #expect(throws: GHCacheError("no usable copy", exitStatus: .network)) {
+        #expect(throws: GHCacheError("rate limit spent", exitStatus: .unavailable)) {
             try DaemonSocketForwarder.result(
                 of: GitHubResponse(
-                    status: 502,
+                    status: 503,
                     headers: [
-                        "x-ghcache": "error", "x-ghcache-error": "no usable copy", "x-ghcache-error-kind": "network",
+                        "x-ghcache": "error", "x-ghcache-error": "rate limit spent",
+                        "x-ghcache-error-kind": "unavailable",
                     ],
                     body: Data()), for: lookup, now: 0)
         }
+        // The daemon could not reach GitHub: this process, which may see another network, tries itself.
+        let unreachable = GitHubResponse(
+            status: 502,
+            headers: ["x-ghcache": "error", "x-ghcache-error": "no usable copy", "x-ghcache-error-kind": "network"],
+            body: Data())
+        #expect(try DaemonSocketForwarder.result(of: unreachable, for: lookup, now: 0) == nil)
         // Not a ghcache endpoint at all: this process fetches itself.
         #expect(try DaemonSocketForwarder.result(of: response("{}"), for: lookup, now: 0) == nil)
         #expect(

@@ -64,7 +64,7 @@ struct FleetFillProcessTests {
             }
             var filled = 0
             for index in daemons.indices { filled += try await fleet.stats("r\(index)").int("fill.filled") }
-            #expect(filled >= 8, "most lookups were filled by the key's owner (\(filled))")
+            #expect(filled >= 4, "the first window's misses were filled by the key's owner (\(filled))")
         }
     }
 
@@ -90,6 +90,64 @@ struct FleetFillProcessTests {
             #expect((try? JSONSerialization.jsonObject(with: result.stdout)) is [String: Any])
             #expect(elapsed < 4, "the runner waited \(elapsed) s")
             #expect(try await fleet.stats("r\(requester)").int("fill.fallbacks") >= 1)
+        }
+    }
+
+    @Test("a signed workflow_run webhook to one daemon makes the next lookup of the runs revalidate on all three")
+    func webhookReachesTheFleet() async throws {
+        let secret = "fleet-webhook-secret"
+        try await Environment.with { environment in
+            let fleet = Fleet(environment)
+            defer { fleet.stopAll() }
+            let daemons = try await startFleet(
+                fleet, 3, env: ["CACHE_HTTP_LISTEN": "127.0.0.1:0", "CACHE_WEBHOOK_SECRET": secret])
+            let uri = "/repos/octo/app/actions/runs"
+            for index in daemons.indices {
+                #expect(try await fleet.get("r\(index)", "api", uri, "--ttl", "600").status == 0)
+            }
+            #expect(environment.server.stats().counts(for: uri).charged == 1)
+            let log = daemons[0].stderr
+            let marker = "serving the GitHub API on http://"
+            let line = try #require(log.split(separator: "\n").first { $0.contains(marker) })
+            let origin = "http://" + String(try #require(line.range(of: marker).map { line[$0.upperBound...] }))
+            let body = Data(#"{"action":"requested","repository":{"full_name":"octo/app"}}"#.utf8)
+            let file = (environment.root as NSString).appendingPathComponent("workflow_run.json")
+            try body.write(to: URL(fileURLWithPath: file))
+            // The copies are now at least 3 s old, so an answer from one of them shows in its age.
+            try await Task.sleep(for: .seconds(3))
+            let webhookAt = Date()
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = [
+                "-q", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                "--data-binary", "@\(file)", "-H", "X-GitHub-Event: workflow_run", "-H", "X-GitHub-Delivery: fleet-1",
+                "-H", "X-Hub-Signature-256: \(WebhookDelivery.signature(of: body, secret: secret))",
+                origin + "/webhook",
+            ]
+            let output = Pipe()
+            curl.standardOutput = output
+            try curl.run()
+            curl.waitUntilExit()
+            let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(status == "202", "the webhook got \(status)")
+            for index in daemons.indices {
+                try await eventually("r\(index) marks the runs stale") {
+                    try await fleet.stats("r\(index)").int("invalidated") >= 1
+                }
+            }
+            // The next lookup on every runner is answered by a copy revalidated after the webhook: the first one
+            // through the key's owner (a free 304), the later ones by that copy, gossiped; none by its old copy.
+            for index in daemons.indices {
+                let answer = try await fleet.get("r\(index)", "api", uri, "--ttl", "600", "--verbose")
+                #expect(answer.status == 0, "\(answer.stderr)")
+                let age = answer.stderr.range(of: #"age [0-9]+ s"#, options: .regularExpression).flatMap {
+                    Int(answer.stderr[$0].dropFirst(4).dropLast(2))
+                }
+                let sinceWebhook = Date().timeIntervalSince(webhookAt)
+                #expect(age.map { Double($0) <= sinceWebhook + 1 } == true, "r\(index): \(answer.stderr)")
+            }
+            let counts = environment.server.stats().counts(for: uri)
+            #expect(counts.charged == 1 && counts.notCharged >= 1, "revalidated for free: \(counts)")
         }
     }
 }

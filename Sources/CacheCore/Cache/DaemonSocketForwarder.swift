@@ -81,6 +81,9 @@ public final class DaemonSocketForwarder: MissForwarder {
         guard let outcome = response.headers[EndpointHeader.outcome.lowercased()] else { return nil }
         if let message = response.headers[EndpointHeader.error.lowercased()] {
             let kind = response.headers[EndpointHeader.errorKind.lowercased()].flatMap(ExitStatus.init(endpointName:))
+            // The daemon could not reach GitHub at all: this process may see another network (a daemon in a
+            // container or namespace, a proxy set only here), so it tries itself rather than fail.
+            if kind == .network { return nil }
             throw GHCacheError(HeaderText.decode(message), exitStatus: kind ?? .githubError)
         }
         guard (200..<300).contains(response.status), let servedFrom = ServedFrom(endpointLabel: outcome) else {

@@ -39,7 +39,7 @@ extension CacheStore {
 
     /// Marks the entries `keys` as out of date from time `at` (Unix seconds): a copy fetched before `at` is no
     /// longer fresh (it is still there for stale-if-error and as a validator). Keeps a later invalidation
-    /// time if one is already recorded. Returns how many entries were marked.
+    /// time if one is already recorded. Returns how many entries were marked (and counts them in `invalidated`).
     @discardableResult
     public func invalidate(keys: [String], at time: Double) throws(GHCacheError) -> Int {
         guard !keys.isEmpty, time.isFinite else { return 0 }
@@ -53,6 +53,7 @@ extension CacheStore {
                         """, arguments: [time, time, key, time])
                 marked += db.changesCount
             }
+            try Self.bump(db, [Counter.invalidated: marked])
             return marked
         }
     }

@@ -23,7 +23,6 @@ struct Invalidations: Sendable {
         do {
             keys = Array(Set(invalidation.keys + (try store.keys(under: invalidation.paths)))).sorted()
             let marked = try store.invalidate(keys: keys, at: invalidation.at)
-            try store.increment([Counter.invalidated: marked])
             logger.debug("invalidated \(marked) entries")
         } catch {
             logger.warning("cannot mark entries stale: \(error.message)")

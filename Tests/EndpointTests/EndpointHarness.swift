@@ -249,20 +249,6 @@ enum Tool {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass (then records `message`).
-func eventually(
-    _ message: String, timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out after \(timeout) s: \(message)", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
 /// A helper process that runs for the length of a test (the write proxy); ``stop()`` kills it.
 struct BackgroundTool: @unchecked Sendable {
     let process: Process

@@ -124,20 +124,6 @@ struct PeerProcess: Sendable {
     }
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` seconds pass; records a failure with `message` then.
-func eventually(
-    _ message: String, timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    Issue.record("timed out after \(timeout) s: \(message)", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
 extension [String: Any] {
     /// An integer at a key path such as `gossip.rejected.stale` (0 when absent).
     func int(_ path: String) -> Int {

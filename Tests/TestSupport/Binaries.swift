@@ -139,3 +139,18 @@ public struct RunningProcess: @unchecked Sendable {
             stderr: String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self))
     }
 }
+
+/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass; then records a failure with `message` and
+/// throws, so a test never waits unbounded.
+public func eventually(
+    _ message: String, timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out after \(timeout) s: \(message)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}

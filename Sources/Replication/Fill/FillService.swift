@@ -13,7 +13,7 @@ final class FillService: Sendable {
     let intake: EntryIntake
     let localPeer: String
     let logger: Logger
-    private let serving = Mutex<[PeerID: Int]>([:])
+    private let admission = PeerAdmission(limit: FillProtocol.maxConcurrentPerPeer)
 
     init(client: CacheClient, intake: EntryIntake, localPeer: String, logger: Logger) {
         self.client = client
@@ -24,22 +24,11 @@ final class FillService: Sendable {
 
     /// Serves one inbound fill stream.
     func serve(_ stream: P2PStream) async {
+        await admission.serve(stream) { await serveAdmitted(stream) }
+    }
+
+    private func serveAdmitted(_ stream: P2PStream) async {
         let peer = stream.remotePeer
-        let admitted = serving.withLock { counts in
-            guard counts[peer, default: 0] < FillProtocol.maxConcurrentPerPeer else { return false }
-            counts[peer, default: 0] += 1
-            return true
-        }
-        guard admitted else {
-            stream.reset()
-            return
-        }
-        defer {
-            serving.withLock { counts in
-                counts[peer, default: 1] -= 1
-                if counts[peer] == 0 { counts[peer] = nil }
-            }
-        }
         let metadata: Logger.Metadata = ["ghcache.peer": "\(peer)"]
         do {
             var reader = SyncFrameReader()

@@ -17,7 +17,7 @@ final class SyncService: Sendable {
     let localPeer: String
     let maxEntries: Int
     let logger: Logger
-    private let serving = Mutex<[PeerID: Int]>([:])
+    private let admission = PeerAdmission(limit: SyncService.maxConcurrentPerPeer)
 
     init(host: LibP2P.Host, intake: EntryIntake, maxEntries: Int, logger: Logger) {
         self.host = host
@@ -108,22 +108,11 @@ final class SyncService: Sendable {
 
     /// Serves one inbound sync stream: reads the request, sends the selected entries and the end marker.
     func serve(_ stream: P2PStream) async {
+        await admission.serve(stream) { await serveAdmitted(stream) }
+    }
+
+    private func serveAdmitted(_ stream: P2PStream) async {
         let peer = stream.remotePeer
-        let admitted = serving.withLock { counts in
-            guard counts[peer, default: 0] < Self.maxConcurrentPerPeer else { return false }
-            counts[peer, default: 0] += 1
-            return true
-        }
-        guard admitted else {
-            stream.reset()
-            return
-        }
-        defer {
-            serving.withLock { counts in
-                counts[peer, default: 1] -= 1
-                if counts[peer] == 0 { counts[peer] = nil }
-            }
-        }
         do {
             let sent = try await StreamWatchdog.run(
                 stream, idle: SyncProtocol.requestTimeout, total: SyncProtocol.responseTimeout

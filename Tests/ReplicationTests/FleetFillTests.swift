@@ -274,7 +274,7 @@ struct RefreshAheadTests {
             // The reader is not the owner: its reads must still get the key refreshed, by the owner.
             let (_, reader) = try fleet.ownerAndRequester(of: polled)
             let client = try fleet.client(reader)
-            // Long enough that a loaded machine still sees the refresh window (the last 10 %: 0.8 s).
+            // Long enough that a loaded machine still sees the refresh window (the last 5 %: 0.4 s).
             let options = LookupOptions(ttlOverride: 8)
             _ = try await client.get(polled, options: options)
             _ = try await client.get(unread, options: options)

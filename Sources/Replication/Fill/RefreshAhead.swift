@@ -24,7 +24,7 @@ actor RefreshAhead {
     static let reserveShare = 0.2
 
     /// A key is due once its remaining freshness is at most this fraction of its lifetime.
-    static let lead = 0.1
+    static let lead = 0.05
 
     /// A client whose misses go to the key's owner (`forwarder`: the fleet fill), so that only owners revalidate.
     init(client: CacheClient, logger: Logger) {

@@ -78,7 +78,8 @@ def floor(polls: list[tuple[float, int]], factor: float) -> int:
 
 
 def simulate(
-    binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool, shared_token: bool
+    binaries: str, runners: int, minutes: float, factor: float, synchronised: bool, changing: bool, shared_token: bool,
+    refresh_ahead: int = 0,
 ) -> dict:
     rules = ",".join(f"{pattern}={max(1, round(ttl / factor))}" for _, pattern, ttl, _ in RESOURCES)
     effective_factor = RESOURCES[0][2] / max(1, round(RESOURCES[0][2] / factor))
@@ -88,7 +89,7 @@ def simulate(
         for index in range(runners):
             os.makedirs(fleet.directory(index), exist_ok=True)
             with open(os.path.join(fleet.directory(index), "config.env"), "w") as handle:
-                handle.write(f"CACHE_TTL_RULES={rules}\n")
+                handle.write(f"CACHE_TTL_RULES={rules}\nCACHE_REFRESH_AHEAD={refresh_ahead}\n")
         try:
             start_fleet(fleet, runners)
             polls: list[tuple[float, int]] = []
@@ -129,7 +130,7 @@ def simulate(
             return {
                 "runners": runners, "polling": "synchronised" if synchronised else "jittered",
                 "data": "changing" if changing else "static", "mutations": mutations[0],
-                "tokens": "shared" if shared_token else "per-runner",
+                "tokens": "shared" if shared_token else "per-runner", "refresh_ahead": refresh_ahead,
                 "simulated_minutes": minutes, "factor": round(effective_factor, 1),
                 "polls_per_hour": round(len(polls) / hours), "floor_per_hour": round(floor(polls, effective_factor) / hours),
                 "charged_per_hour": round(stats["charged"] / hours), "upstream_per_hour": round(stats["total"] / hours),
@@ -154,13 +155,16 @@ def main() -> None:
     parser.add_argument(
         "--tokens", choices=["per-runner", "shared"], default="per-runner",
         help="per-runner: every runner (and its daemon) has its own API token; shared: the fleet uses one token")
+    parser.add_argument(
+        "--refresh-ahead", type=int, default=0,
+        help="CACHE_REFRESH_AHEAD of every daemon (0, the default: off; N revalidations of polled keys per minute)")
     args = parser.parse_args()
     for runners in args.runners:
         for data in args.data:
             for mode in args.modes:
                 print(json.dumps(simulate(
                     args.bin, runners, args.minutes, args.factor, mode == "synchronised", data == "changing",
-                    args.tokens == "shared")), flush=True)
+                    args.tokens == "shared", args.refresh_ahead)), flush=True)
 
 
 if __name__ == "__main__":

@@ -42,9 +42,9 @@ public struct PeerCommand: AsyncParsableCommand {
             Fleet fill: each key has one owner among the fleet's members (they announce themselves \
             to each other). A miss on this runner asks the owner, which fetches or revalidates it \
             once for everyone; a dead or slow owner is abandoned after CACHE_FILL_TIMEOUT seconds \
-            (default 5) and the key is fetched here. Keys still being polled are revalidated just \
-            before they expire (CACHE_REFRESH_AHEAD revalidations per minute, default 60; 0 turns it \
-            off); CACHE_PREWARM paths are kept warm from start-up.
+            (default 5) and the key is fetched here. CACHE_PREWARM paths are kept warm from start-up; \
+            with CACHE_REFRESH_AHEAD=N (default 0, off), keys still being polled are revalidated just \
+            before they expire, at most N per minute.
 
             EXAMPLES
               $ ghcache-peer id

@@ -267,7 +267,7 @@ struct FleetFillFailureTests {
 struct RefreshAheadTests {
     @Test("a key read late in its window is revalidated by its owner before it expires; an unread one is not")
     func polledKeysStayFresh() async throws {
-        let fleet = try await InProcessFleet.start(2)
+        let fleet = try await InProcessFleet.start(2, environment: ["CACHE_REFRESH_AHEAD": "60"])
         do {
             let polled = try fleet.target("/repos/octo/polled")
             let unread = try fleet.target("/repos/octo/unread")

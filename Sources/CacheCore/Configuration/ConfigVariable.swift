@@ -47,7 +47,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .apiURL: "https://api.github.com"
         case .fleetFill: "true"
         case .fillTimeout: "5"
-        case .refreshAhead: "60 (revalidations per minute; 0 turns refresh-ahead off)"
+        case .refreshAhead: "0 (off; N: at most N revalidations of polled keys per minute)"
         case .prewarm: "(none)"
         case .webhookSecret: "(none: POST /webhook is off)"
         case .mdns: "true"

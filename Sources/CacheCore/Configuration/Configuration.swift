@@ -46,7 +46,8 @@ public struct Configuration: Sendable {
     /// How long, in seconds, a daemon waits for the fleet owners of a key to fill a miss before it fetches
     /// the key itself (`CACHE_FILL_TIMEOUT`).
     public var fillTimeout: Double
-    /// The most refresh-ahead revalidations a daemon sends per minute (`CACHE_REFRESH_AHEAD`; 0: none).
+    /// The most refresh-ahead revalidations of polled keys a daemon sends per minute (`CACHE_REFRESH_AHEAD`; 0, the
+    /// default: none — refreshing before expiry spends calls to save latency).
     public var refreshAheadPerMinute: Int
     /// The secret of the GitHub webhook whose deliveries `POST /webhook` accepts (`CACHE_WEBHOOK_SECRET`).
     public var webhookSecret: String?
@@ -152,7 +153,7 @@ public struct Configuration: Sendable {
         fillTimeout =
             try resolver.value(.fillTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         refreshAheadPerMinute =
-            try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 60
+            try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 0
         webhookSecret = resolver.raw(.webhookSecret)?.value
         mdns = try resolver.value(.mdns, "true or false", ValueParsers.bool) ?? true
         maxPeers = try resolver.value(.maxPeers, "a number of peers", ValueParsers.count) ?? 32

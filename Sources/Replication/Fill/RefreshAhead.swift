@@ -11,9 +11,13 @@ import Logging
 /// lifetime). It revalidates the keys it owns itself and asks the owner of the others through a fill with
 /// `revalidate` (the owner revalidates once, however many runners ask, and gossips the result). Bounded: at most
 /// `CACHE_REFRESH_AHEAD` per minute per daemon, none while less than a fifth of the last seen rate limit is left.
+/// Off by default for polled keys: a refresh before expiry costs calls the fleet would not otherwise make (measured
+/// in BENCHMARKS.md); `CACHE_PREWARM` paths are always kept warm.
 actor RefreshAhead {
     let client: CacheClient
     let perMinute: Int
+    /// Whether keys read lately are refreshed (`CACHE_REFRESH_AHEAD` > 0), not only prewarm paths.
+    let refreshesPolled: Bool
     let logger: Logger
     private var tokens: Double
     private var refilledAt = ContinuousClock.now
@@ -23,14 +27,20 @@ actor RefreshAhead {
     /// Refresh-ahead pauses while the last seen `remaining` is below this share of the limit.
     static let reserveShare = 0.2
 
+    /// The budget of prewarm revalidations per minute when `CACHE_REFRESH_AHEAD` grants less.
+    static let prewarmPerMinute = 60
     /// A key is due once its remaining freshness is at most this fraction of its lifetime.
     static let lead = 0.05
 
     /// A client whose misses go to the key's owner (`forwarder`: the fleet fill), so that only owners revalidate.
     init(client: CacheClient, logger: Logger) {
         self.client = client
-        // Without fleet fill every runner would revalidate its own copies: refresh-ahead needs owners.
-        self.perMinute = client.configuration.fleetFill ? client.configuration.refreshAheadPerMinute : 0
+        // Without fleet fill every runner would revalidate its own copies: refresh-ahead needs owners. Prewarm
+        // paths are kept warm whatever CACHE_REFRESH_AHEAD says, within at least the prewarm budget.
+        let configuration = client.configuration
+        self.refreshesPolled = configuration.refreshAheadPerMinute > 0
+        let budget = max(configuration.refreshAheadPerMinute, configuration.prewarm.isEmpty ? 0 : Self.prewarmPerMinute)
+        self.perMinute = configuration.fleetFill ? budget : 0
         self.logger = logger
         self.tokens = Double(perMinute)
     }

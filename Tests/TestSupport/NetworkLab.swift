@@ -135,32 +135,16 @@ public final class NetworkLab: Sendable {
             stderr: String(decoding: ChildOutput.readToEnd(err.fileHandleForReading), as: UTF8.self))
     }
 
-    /// Runs a short command (at most 10 s); throws with its stderr when it fails.
+    /// Runs a short command (at most 10 s); throws with its stderr when it fails or is cut off.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw LabError("\(executable) \(arguments.joined(separator: " ")) did not finish within 10 s")
+        let result = try runBounded(executable, arguments, timeout: 10)
+        guard result.status == 0 else {
+            throw LabError(
+                "\(executable) \(arguments.joined(separator: " ")) (status \(result.status), killed after 10 s if "
+                    + "it hung): \(result.stderr)")
         }
-        process.waitUntilExit()
-        let output = String(decoding: ChildOutput.readToEnd(out.fileHandleForReading), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: ChildOutput.readToEnd(err.fileHandleForReading), as: UTF8.self)
-            throw LabError("\(executable) \(arguments.joined(separator: " ")): \(message)")
-        }
-        return output
+        return result.stdoutText
     }
 }
 

@@ -4,6 +4,8 @@ import PackageDescription
 // ghcache: a peer-to-peer cache of GitHub REST responses for fleets of self-hosted runners.
 //
 // Layout (see docs/ARCHITECTURE.md):
+//   LeanCore       Foundation-free basics: settings and their sources, TTL rules, request keys, store layout
+//   HitPath        ghcache-get's front: a fresh hit from SQLite alone, else exec ghcache-get-full
 //   CacheCore      store, configuration, cache policy, GitHub client, statistics (no CLI code)
 //   GHCacheCLI     ArgumentParser commands, one file per binary
 //   LibP2P         a libp2p host (multiformats, Noise, yamux, identify, ping, gossipsub); knows nothing of caching
@@ -17,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ghcache-get", targets: ["ghcache-get"]),
+        .executable(name: "ghcache-get-full", targets: ["ghcache-get-full"]),
         .executable(name: "ghcache-stats", targets: ["ghcache-stats"]),
         .executable(name: "ghcache-gc", targets: ["ghcache-gc"]),
         .executable(name: "ghcache-peer", targets: ["ghcache-peer"]),
@@ -44,9 +47,14 @@ let package = Package(
     targets: [
         // MARK: Core
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // No Foundation and no package dependency here: ghcache-get's lean hit path links only this and HitPath.
+        .target(name: "LeanCore"),
+        .target(name: "HitPath", dependencies: ["LeanCore", "CSQLite"]),
         .target(
             name: "CacheCore",
             dependencies: [
+                "LeanCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,7 +141,8 @@ let package = Package(
         ),
 
         // MARK: Executables (one target each; all logic lives in the libraries above)
-        .executableTarget(name: "ghcache-get", dependencies: ["GHCacheCLI"]),
+        .executableTarget(name: "ghcache-get", dependencies: ["HitPath"]),
+        .executableTarget(name: "ghcache-get-full", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-stats", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-gc", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-peer", dependencies: ["PeerCLI"]),
@@ -149,6 +158,10 @@ let package = Package(
         // Shared test infrastructure: child processes, built binaries, the Python interop peer.
         .target(name: "TestSupport", dependencies: ["GitHubStandIn"], path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+        .testTarget(
+            name: "LeanCoreTests",
+            dependencies: ["LeanCore", "CacheCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "CacheCore", "GitHubStandIn"]),
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P", "TestSupport"], resources: [.copy("Resources")]),
         .testTarget(

@@ -47,28 +47,10 @@ struct APICommand: AsyncParsableCommand {
     }
 
     private func parsedFields() throws -> [(name: String, value: String)] {
-        try fields.map { field in
-            guard let equals = field.firstIndex(of: "="), equals != field.startIndex else {
-                throw ValidationError("-f \(field): expected key=value")
-            }
-            return (String(field[..<equals]), String(field[field.index(after: equals)...]))
-        }
+        try RequestArguments.fields(fields).mapError { ValidationError($0.message) }.get()
     }
 
     private func parsedHeaders() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":") else {
-                throw ValidationError("-H \(header): expected \"Name: value\"")
-            }
-            let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard name == "accept" || name == "x-github-api-version" else {
-                throw ValidationError("-H \(header): only Accept and X-GitHub-Api-Version can be set")
-            }
-            guard !value.isEmpty else { throw ValidationError("-H \(header): empty value") }
-            result[name] = value
-        }
-        return result
+        try RequestArguments.headers(headers).mapError { ValidationError($0.message) }.get()
     }
 }

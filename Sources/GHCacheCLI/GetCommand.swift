@@ -39,17 +39,10 @@ public struct GetCommand: AsyncParsableCommand {
 
 /// Checks an `OWNER/REPO` argument.
 func validateRepository(_ text: String) throws {
-    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-        !text.contains(where: { $0 == "?" || $0 == "#" || $0 == " " })
-    else {
-        throw ValidationError("\"\(text)\" is not OWNER/REPO (e.g. octo-org/app)")
-    }
+    if let problem = RequestArguments.repositoryProblem(text) { throw ValidationError(problem) }
 }
 
 /// Checks an owner, user or organisation name.
 func validateOwner(_ text: String) throws {
-    guard !text.isEmpty, !text.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
-        throw ValidationError("\"\(text)\" is not a user or organisation name")
-    }
+    if let problem = RequestArguments.ownerProblem(text) { throw ValidationError(problem) }
 }

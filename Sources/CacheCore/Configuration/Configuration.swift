@@ -69,13 +69,13 @@ public struct Configuration: Sendable {
     public var environment: [String: String]
 
     /// Path of the SQLite store.
-    public var storePath: String { (cacheDir as NSString).appendingPathComponent("cache.sqlite") }
+    public var storePath: String { joinPath(cacheDir, StoreLayout.fileName) }
 
     /// Path of the datagram socket a running `ghcache-peer` listens on for local writes.
-    public var peerSocketPath: String { (cacheDir as NSString).appendingPathComponent("peer.sock") }
+    public var peerSocketPath: String { joinPath(cacheDir, "peer.sock") }
 
     /// Path of the unix stream socket on which `ghcache-peer` serves GitHub's REST API (the local endpoint).
-    public var apiSocketPath: String { (cacheDir as NSString).appendingPathComponent("api.sock") }
+    public var apiSocketPath: String { joinPath(cacheDir, "api.sock") }
 
     /// The explicitly configured API token (`GITHUB_TOKEN`, then `GH_TOKEN`), without asking `gh`.
     public var explicitToken: String? { githubToken ?? ghToken }
@@ -95,24 +95,17 @@ public struct Configuration: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         configFilePath: String? = nil
     ) throws(GHCacheError) -> Configuration {
-        let env = environment.filter { !$0.value.isEmpty }
-        var file: ConfigFile?
-        if let configFilePath {
-            file = try ConfigFile.load(path: configFilePath, required: true)
+        do {
+            let sources = try SettingSources.load(
+                flags: flags, environment: environment, configFilePath: configFilePath)
+            return try Configuration(sources: sources, environment: environment)
+        } catch {
+            throw GHCacheError(error.message, exitStatus: .usage)
         }
-        let cacheDir = flags[.cacheDir]?.value ?? env[ConfigVariable.cacheDir.rawValue] ?? file?.values["CACHE_DIR"]
-        let resolvedDir = expandTilde(cacheDir ?? defaultCacheDir(environment: env), environment: env)
-        if configFilePath == nil {
-            file = try ConfigFile.load(
-                path: (resolvedDir as NSString).appendingPathComponent("config.env"), required: false)
-        }
-        let resolver = Resolver(flags: flags, environment: env, file: file)
-        return try Configuration(cacheDir: resolvedDir, resolver: resolver, file: file, environment: environment)
     }
 
-    private init(cacheDir: String, resolver: Resolver, file: ConfigFile?, environment: [String: String])
-        throws(GHCacheError)
-    {
+    private init(sources resolver: SettingSources, environment: [String: String]) throws(UsageProblem) {
+        let cacheDir = resolver.cacheDir
         self.cacheDir = cacheDir
         let defaultTTL = try resolver.value(.defaultTTL, "a number of seconds", ValueParsers.seconds) ?? 300
         var rules: [TTLRule] = []
@@ -120,9 +113,9 @@ public struct Configuration: Sendable {
             switch TTLRule.parseList(text) {
             case .success(let parsed): rules = parsed
             case .failure(let error):
-                throw GHCacheError(
+                throw UsageProblem(
                     "CACHE_TTL_RULES=\(text) (from \(source)): \"\(error.rule)\" is not a rule PATTERN=SECONDS "
-                        + "such as /repos/*/*/actions/runs=30", exitStatus: .usage)
+                        + "such as /repos/*/*/actions/runs=30")
             }
         }
         ttlPolicy = TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
@@ -140,9 +133,9 @@ public struct Configuration: Sendable {
             HTTPListenAddress.init(parsing:))
         listenPort = try resolver.value(.listenPort, "a TCP port (0-65535)", ValueParsers.port) ?? 9000
         listenAddress =
-            try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", Self.ipAddress)
+            try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", ValueParsers.ipAddress)
             ?? "0.0.0.0"
-        bootstrapPeers = resolver.raw(.bootstrapPeers).map { Self.listItems($0.value) } ?? []
+        bootstrapPeers = resolver.raw(.bootstrapPeers).map { ValueParsers.listItems($0.value) } ?? []
         p2pSharedSecret = resolver.raw(.p2pSharedSecret)?.value
         githubToken = resolver.raw(.githubToken)?.value
         ghToken = resolver.raw(.ghToken)?.value
@@ -161,47 +154,17 @@ public struct Configuration: Sendable {
             try resolver.value(.dnsRefresh, "a positive number of seconds", ValueParsers.positiveInterval) ?? 30
         prewarm = []
         if let (text, source) = resolver.raw(.prewarm) {
-            for item in Self.listItems(text.replacingOccurrences(of: " ", with: ",")) {
-                guard let pattern = PathPattern(item) else {
-                    throw GHCacheError(
-                        "CACHE_PREWARM=\(text) (from \(source)): \"\(item)\" is not a path pattern such as "
-                            + "/repos/octo-org/app/actions/runs?status=queued or /orgs/octo-org/actions/runners",
-                        exitStatus: .usage)
-                }
-                prewarm.append(pattern)
+            switch PathPattern.parseList(text) {
+            case .success(let patterns): prewarm = patterns
+            case .failure(let error):
+                throw UsageProblem(
+                    "CACHE_PREWARM=\(text) (from \(source)): \"\(error.rule)\" is not a path pattern such as "
+                        + "/repos/octo-org/app/actions/runs?status=queued or /orgs/octo-org/actions/runners")
             }
         }
-        configFile = file?.path
-        let known = Set(ConfigVariable.allCases.map(\.rawValue))
-        warnings = (file?.values.keys.sorted() ?? []).filter { !known.contains($0) }.map { key in
-            "ignoring unknown setting \(key) in \(file?.path ?? ""):\(file?.lines[key] ?? 0)"
-        }
+        configFile = resolver.file?.path
+        warnings = resolver.unknownSettingWarnings
         self.environment = environment
-    }
-
-    static func defaultCacheDir(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            return (xdg as NSString).appendingPathComponent("ghcache")
-        }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return (home as NSString).appendingPathComponent(".cache/ghcache")
-    }
-
-    private static func expandTilde(_ path: String, environment: [String: String]) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return home + path.dropFirst()
-    }
-
-    private static func listItems(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
-    }
-
-    private static func ipAddress(_ text: String) -> String? {
-        var ipv4 = in_addr()
-        var ipv6 = in6_addr()
-        let trimmed = text.trimmingWhitespace()
-        return inet_pton(AF_INET, trimmed, &ipv4) == 1 || inet_pton(AF_INET6, trimmed, &ipv6) == 1 ? trimmed : nil
     }
 
     private static func httpURL(_ text: String) -> URL? {
@@ -213,98 +176,4 @@ public struct Configuration: Sendable {
         else { return nil }
         return url
     }
-}
-
-/// A setting given on the command line, with the flag that carried it (for messages).
-public struct FlagValue: Sendable, Equatable {
-    /// The value as typed.
-    public var value: String
-    /// The flag, e.g. `--max-stale`.
-    public var flag: String
-
-    /// Creates a flag value.
-    public init(_ value: String, flag: String) {
-        self.value = value
-        self.flag = flag
-    }
-}
-
-/// Looks a variable up in flags, then the environment, then the config file.
-private struct Resolver {
-    let flags: [ConfigVariable: FlagValue]
-    let environment: [String: String]
-    let file: ConfigFile?
-
-    func raw(_ variable: ConfigVariable) -> (value: String, source: String)? {
-        if let flag = flags[variable] { return (flag.value, flag.flag) }
-        if let value = environment[variable.rawValue] { return (value, "environment") }
-        if let file, let value = file.values[variable.rawValue], !value.isEmpty {
-            return (value, "\(file.path):\(file.lines[variable.rawValue] ?? 0)")
-        }
-        return nil
-    }
-
-    func value<T>(_ variable: ConfigVariable, _ expectation: String, _ parse: (String) -> T?) throws(GHCacheError) -> T?
-    {
-        guard let (text, source) = raw(variable) else { return nil }
-        guard let value = parse(text) else {
-            let shown = variable.isSecret ? "<hidden>" : text
-            throw GHCacheError(
-                "\(variable.rawValue)=\(shown) is not \(expectation) (from \(source))", exitStatus: .usage)
-        }
-        return value
-    }
-}
-
-/// `CACHE_HTTP_LISTEN`: where the local endpoint listens on TCP (`HOST:PORT`; port 0 picks a free port).
-public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
-    /// An IPv4 or IPv6 address (without brackets), or `localhost`.
-    public var host: String
-    /// The TCP port (0: any free port).
-    public var port: Int
-
-    /// Creates an address.
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `127.0.0.1:8787`, `[::1]:8787` or `localhost:8787`; `nil` for anything else.
-    public init?(parsing text: String) {
-        let trimmed = text.trimmingWhitespace()
-        let hostPart: Substring
-        let portPart: Substring
-        if trimmed.hasPrefix("[") {
-            guard let close = trimmed.firstIndex(of: "]"), trimmed[trimmed.index(after: close)...].hasPrefix(":")
-            else { return nil }
-            hostPart = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
-            portPart = trimmed[trimmed.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = trimmed.lastIndex(of: ":") else { return nil }
-            hostPart = trimmed[..<colon]
-            portPart = trimmed[trimmed.index(after: colon)...]
-            guard !hostPart.contains(":") else { return nil }
-        }
-        guard let port = ValueParsers.port(String(portPart)) else { return nil }
-        let host = String(hostPart)
-        var ipv4 = in_addr()
-        var ipv6 = in6_addr()
-        guard
-            host.lowercased() == "localhost" || inet_pton(AF_INET, host, &ipv4) == 1
-                || inet_pton(AF_INET6, host, &ipv6) == 1
-        else { return nil }
-        self.host = host.lowercased() == "localhost" ? "127.0.0.1" : host
-        self.port = port
-    }
-
-    /// Whether the address is on the loopback interface (127.0.0.0/8 or ::1).
-    public var isLoopback: Bool { host.hasPrefix("127.") || host == "::1" }
-
-    /// `http://HOST:PORT` (IPv6 in brackets).
-    public func origin(port actualPort: Int? = nil) -> String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shownHost):\(actualPort ?? port)"
-    }
-
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -18,11 +18,13 @@ import GRDB
 /// - `rate_limit`: the last rate-limit headers seen from GitHub.
 enum Schema {
     /// `PRAGMA application_id` of a ghcache store ("GHCA"); anything else is a foreign file.
-    static let applicationID: Int32 = 1_195_918_145
+    static let applicationID = StoreLayout.applicationID
 
+    /// The migrations, registered under ``StoreLayout/migrations`` (which must name every one, in order).
     static var migrator: DatabaseMigrator {
+        let names = StoreLayout.migrations
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+        migrator.registerMigration(names[0]) { db in
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(
                 sql: """
@@ -86,13 +88,13 @@ enum Schema {
                     );
                     """)
         }
-        migrator.registerMigration("v2-entry-access") { db in
+        migrator.registerMigration(names[1]) { db in
             try db.execute(
                 sql: """
                     CREATE TABLE entry_access (key TEXT PRIMARY KEY NOT NULL, last_access REAL NOT NULL) WITHOUT ROWID;
                     """)
         }
-        migrator.registerMigration("v3-invalidation") { db in
+        migrator.registerMigration(names[2]) { db in
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN invalidated_at REAL")
         }
         return migrator

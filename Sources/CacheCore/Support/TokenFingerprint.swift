@@ -77,6 +77,6 @@ public struct TokenFingerprinter: Sendable {
     /// The fingerprint of `token` (hex, 32 characters), or ``anonymous`` for no token.
     public func fingerprint(_ token: String?) -> String {
         guard let token, !token.isEmpty else { return Self.anonymous }
-        return hex(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key).prefix(16))
+        return hexString(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key).prefix(16))
     }
 }

@@ -23,7 +23,7 @@ public struct WebhookDelivery: Sendable, Equatable {
 
     /// The `X-Hub-Signature-256` value GitHub sends for `body` under `secret`: `sha256=` and the hex HMAC-SHA256.
     public static func signature(of body: Data, secret: String) -> String {
-        "sha256=" + hex(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
+        "sha256=" + hexString(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
     }
 
     /// Whether `header` (`X-Hub-Signature-256: sha256=<64 hex digits>`) is the HMAC-SHA256 of `body` under

@@ -64,3 +64,26 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+extension ConfigVariable {
+    /// Whether `text` is certainly a value this variable accepts, checked with the parsers `Configuration` uses.
+    /// `ghcache-get`'s lean hit path answers only when every set variable passes, so that a bad value is always
+    /// reported (by the full program) as it would be without the lean path. Conservative for `GITHUB_API_URL`:
+    /// only plain URLs pass (see ``ValueParsers/plainHTTPURL(_:)``).
+    public func isCertainlyValid(_ text: String) -> Bool {
+        switch self {
+        case .defaultTTL, .maxStale: ValueParsers.seconds(text) != nil
+        case .ttlRules: (try? TTLRule.parseList(text).get()) != nil
+        case .maxEntries, .refreshAhead, .maxPeers: ValueParsers.count(text) != nil
+        case .maxBytes: ValueParsers.bytes(text) != nil
+        case .timeout, .connectTimeout, .fillTimeout, .dnsRefresh: ValueParsers.positiveInterval(text) != nil
+        case .enableP2P, .fleetFill, .mdns: ValueParsers.bool(text) != nil
+        case .httpListen: HTTPListenAddress(parsing: text) != nil
+        case .listenPort: ValueParsers.port(text) != nil
+        case .listenAddress: ValueParsers.ipAddress(text) != nil
+        case .apiURL: ValueParsers.plainHTTPURL(text) != nil
+        case .prewarm: (try? PathPattern.parseList(text).get()) != nil
+        case .cacheDir, .bootstrapPeers, .p2pSharedSecret, .githubToken, .ghToken, .webhookSecret: true
+        }
+    }
+}

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Parses a duration in seconds as ghcache accepts it everywhere: `90`, `90s`, `15m`, `2h`, `7d`.
 /// Returns `nil` when `text` is not one.
 public func parseDuration(_ text: String) -> Int? {
@@ -6,9 +12,9 @@ public func parseDuration(_ text: String) -> Int? {
 
 /// Parsers for configuration values. Each returns `nil` for a value it does not accept; the
 /// caller turns that into an error naming the variable and the value.
-enum ValueParsers {
+public enum ValueParsers {
     /// Seconds, as a plain number or with a unit suffix: `90`, `90s`, `15m`, `2h`, `7d`.
-    static func seconds(_ text: String) -> Int? {
+    public static func seconds(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         guard let last = trimmed.last else { return nil }
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
@@ -22,7 +28,7 @@ enum ValueParsers {
     }
 
     /// Seconds with an optional fraction (`1`, `0.5`, `2.5s`), strictly positive.
-    static func positiveInterval(_ text: String) -> Double? {
+    public static func positiveInterval(_ text: String) -> Double? {
         var trimmed = text.trimmingWhitespace()
         if trimmed.hasSuffix("s") { trimmed.removeLast() }
         guard let value = Double(trimmed), value.isFinite, value > 0, value <= 86400 else { return nil }
@@ -30,14 +36,14 @@ enum ValueParsers {
     }
 
     /// A non-negative integer count.
-    static func count(_ text: String) -> Int? {
+    public static func count(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigitCharacter) else { return nil }
         return Int(trimmed)
     }
 
     /// A byte size: `1048576`, `512K`, `256M`, `2G` (binary units, optional trailing `B`/`iB`).
-    static func bytes(_ text: String) -> Int? {
+    public static func bytes(_ text: String) -> Int? {
         var trimmed = text.trimmingWhitespace().uppercased()
         for suffix in ["IB", "B"] where trimmed.hasSuffix(suffix) {
             trimmed.removeLast(suffix.count)
@@ -55,7 +61,7 @@ enum ValueParsers {
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case).
-    static func bool(_ text: String) -> Bool? {
+    public static func bool(_ text: String) -> Bool? {
         switch text.trimmingWhitespace().lowercased() {
         case "true", "1", "yes", "on": true
         case "false", "0", "no", "off": false
@@ -63,20 +69,57 @@ enum ValueParsers {
         }
     }
 
+    /// An IPv4 or IPv6 address, trimmed.
+    public static func ipAddress(_ text: String) -> String? {
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        let trimmed = text.trimmingWhitespace()
+        return inet_pton(AF_INET, trimmed, &ipv4) == 1 || inet_pton(AF_INET6, trimmed, &ipv6) == 1 ? trimmed : nil
+    }
+
+    /// The non-empty items of a comma-separated list, trimmed.
+    public static func listItems(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+    }
+
+    /// An `http(s)://HOST[:PORT][/PATH]` URL made of plain characters only (letters, digits, `.-_~/`), without its
+    /// trailing slashes; `nil` for anything else. Every such URL is one `GITHUB_API_URL` accepts; `ghcache-get`'s lean
+    /// hit path, which has no URL parser, leaves any other value to the full program to judge.
+    public static func plainHTTPURL(_ text: String) -> String? {
+        var trimmed = text.trimmingWhitespace()
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let lower = trimmed.lowercased()
+        let prefix = lower.hasPrefix("https://") ? "https://" : lower.hasPrefix("http://") ? "http://" : nil
+        guard let prefix else { return nil }
+        let rest = trimmed.dropFirst(prefix.count)
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        let hostAndPort = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let isHostCharacter: (Character) -> Bool = {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-")
+        }
+        guard let host = hostAndPort.first, !host.isEmpty, host.allSatisfy(isHostCharacter),
+            hostAndPort.count == 1 || (hostAndPort[1].count <= 5 && port(String(hostAndPort[1])) != nil),
+            path.allSatisfy({ isHostCharacter($0) || $0 == "/" || $0 == "_" || $0 == "~" })
+        else { return nil }
+        return trimmed
+    }
+
     /// A TCP port, 0 (any free port) to 65535.
-    static func port(_ text: String) -> Int? {
+    public static func port(_ text: String) -> Int? {
         guard let value = count(text), value <= 65535 else { return nil }
         return value
     }
 }
 
 extension Character {
-    var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
+    /// Whether this is one of `0`-`9`.
+    public var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
 }
 
 extension StringProtocol {
     /// The string without leading and trailing spaces, tabs and line breaks.
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
             return ""

@@ -69,6 +69,19 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Parses a list of patterns separated by commas or spaces (`CACHE_PREWARM`); a failure names the first
+    /// item that is no pattern.
+    public static func parseList(_ text: String) -> Result<[PathPattern], TTLRule.RuleSyntaxError> {
+        var patterns: [PathPattern] = []
+        for item in ValueParsers.listItems(
+            text.split(separator: " ", omittingEmptySubsequences: false).joined(separator: ","))
+        {
+            guard let pattern = PathPattern(item) else { return .failure(TTLRule.RuleSyntaxError(rule: item)) }
+            patterns.append(pattern)
+        }
+        return .success(patterns)
+    }
+
     public static func == (lhs: PathPattern, rhs: PathPattern) -> Bool { lhs.description == rhs.description }
 }
 
@@ -107,6 +120,9 @@ public struct TTLRule: Sendable, Equatable, CustomStringConvertible {
     public struct RuleSyntaxError: Error, Sendable, Equatable {
         /// The rule as written.
         public let rule: String
+
+        /// Creates an error for `rule`.
+        public init(rule: String) { self.rule = rule }
     }
 }
 

@@ -1,6 +1,3 @@
-import Crypto
-import Foundation
-
 /// A GitHub REST GET, normalised for use as a cache key (DESIGN §3).
 ///
 /// The key covers the method, the normalised URL (path relative to the API base, plus the query
@@ -33,12 +30,12 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
 
     /// The cache key of a request: hex SHA-256 of `METHOD\nURL\nACCEPT\nAPI_VERSION`.
     public static func key(method: String, url: String, accept: String, apiVersion: String) -> String {
-        hex(SHA256.hash(data: Data("\(method)\n\(url)\n\(accept)\n\(apiVersion)".utf8)))
+        SHA256Digest.hex(Array("\(method)\n\(url)\n\(accept)\n\(apiVersion)".utf8))
     }
 
     /// Query items with their values decoded for matching TTL rules.
     public var decodedQuery: [(name: String, value: String)] {
-        query.map { ($0.name.removingPercentEncoding ?? $0.name, $0.value.removingPercentEncoding ?? $0.value) }
+        query.map { (Self.percentDecoded($0.name) ?? $0.name, Self.percentDecoded($0.value) ?? $0.value) }
     }
 
     public var description: String { pathAndQuery }
@@ -55,21 +52,18 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Normalises a request.
+    /// Normalises a request for a path relative to the API base (CacheCore adds full URLs under the base).
     ///
     /// - Parameters:
-    ///   - rawPath: `repos/o/r`, `/repos/o/r?per_page=100`, or a full URL under `apiBase`.
+    ///   - relativePath: `repos/o/r` or `/repos/o/r?per_page=100` (a `#fragment` is dropped).
     ///   - fields: extra query fields (`-f name=value`), encoded here.
     ///   - accept: `Accept` header.
     ///   - apiVersion: `X-GitHub-Api-Version` header.
-    ///   - apiBase: the API base URL, to relativise full URLs (e.g. `Link` targets).
     public init(
-        _ rawPath: String, fields: [(name: String, value: String)] = [], accept: String = defaultAccept,
-        apiVersion: String = defaultAPIVersion, apiBase: URL
-    ) throws(GHCacheError) {
-        var text = rawPath.trimmingWhitespace()
-        if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
-        if text.contains("://") { text = try Self.relativise(text, to: apiBase) }
+        relativePath: String, fields: [(name: String, value: String)] = [], accept: String = defaultAccept,
+        apiVersion: String = defaultAPIVersion
+    ) throws(UsageProblem) {
+        var text = relativePath
         if !text.hasPrefix("/") { text = "/" + text }
         let parts = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = Self.canonical(String(parts[0]), keeping: Self.pathCharacters)
@@ -86,9 +80,7 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
             }
         }
         for field in fields {
-            guard !field.name.isEmpty else {
-                throw GHCacheError("a field needs a name: -f NAME=VALUE", exitStatus: .usage)
-            }
+            guard !field.name.isEmpty else { throw UsageProblem("a field needs a name: -f NAME=VALUE") }
             items.append(
                 QueryItem(
                     name: Self.encode(field.name, keeping: Self.fieldCharacters),
@@ -99,38 +91,12 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
         self.apiVersion = apiVersion
     }
 
-    /// The absolute URL of this request under `apiBase`.
-    public func url(base apiBase: URL) -> String {
-        var base = apiBase.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + pathAndQuery
-    }
-
-    private static func relativise(_ text: String, to apiBase: URL) throws(GHCacheError) -> String {
-        guard let url = URLComponents(string: text), let host = url.host else {
-            throw GHCacheError("\(text) is not a valid URL", exitStatus: .usage)
-        }
-        let base = URLComponents(url: apiBase, resolvingAgainstBaseURL: false)
-        let sameOrigin =
-            url.scheme?.lowercased() == base?.scheme?.lowercased() && host.lowercased() == base?.host?.lowercased()
-            && (url.port ?? defaultPort(url.scheme)) == (base?.port ?? defaultPort(base?.scheme))
-        var basePath = base?.percentEncodedPath ?? ""
-        while basePath.hasSuffix("/") { basePath.removeLast() }
-        guard sameOrigin, url.percentEncodedPath.hasPrefix(basePath) else {
-            throw GHCacheError(
-                "\(text) is not under the API base \(apiBase.absoluteString) (set GITHUB_API_URL to use another server)",
-                exitStatus: .usage)
-        }
-        let path = String(url.percentEncodedPath.dropFirst(basePath.count))
-        return url.percentEncodedQuery.map { path + "?" + $0 } ?? path
-    }
-
-    private static func defaultPort(_ scheme: String?) -> Int? {
-        switch scheme?.lowercased() {
-        case "http": 80
-        case "https": 443
-        default: nil
-        }
+    /// The text of a request path as typed, trimmed and without a `#fragment`; whether it is a full URL
+    /// (`scheme://...`), which only CacheCore can relativise.
+    public static func strippedPath(_ rawPath: String) -> (text: String, isFullURL: Bool) {
+        var text = rawPath.trimmingWhitespace()
+        if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
+        return (text, text.contains("://"))
     }
 
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
@@ -153,14 +119,49 @@ public struct RequestTarget: Sendable, Hashable, CustomStringConvertible {
                 index += 3
                 continue
             }
-            output += allowed.contains(byte) ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+            output += allowed.contains(byte) ? String(UnicodeScalar(byte)) : percentEscape(byte)
             index += 1
         }
         return output
     }
 
     private static func encode(_ text: String, keeping allowed: Set<UInt8>) -> String {
-        text.utf8.map { allowed.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
+        text.utf8.map { allowed.contains($0) ? String(UnicodeScalar($0)) : percentEscape($0) }.joined()
+    }
+
+    /// `%XX`, upper-case hex.
+    private static func percentEscape(_ byte: UInt8) -> String {
+        "%" + hexString([byte]).uppercased()
+    }
+
+    /// `text` with every `%XX` decoded; `nil` when an escape is malformed or the result is not UTF-8 (as
+    /// Foundation's `removingPercentEncoding`).
+    static func percentDecoded(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]),
+                    let low = hexValue(bytes[index + 2])
+                else { return nil }
+                output.append(high << 4 | low)
+                index += 3
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(validating: output, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 
@@ -169,15 +170,4 @@ extension UInt8 {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
             || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
     }
-}
-
-/// Lower-case hexadecimal of some bytes.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var output: [UInt8] = []
-    for byte in bytes {
-        output.append(digits[Int(byte >> 4)])
-        output.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: output, as: UTF8.self)
 }

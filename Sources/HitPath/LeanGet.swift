@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import LeanCore
+
+/// `ghcache-get`'s front: answers a fresh cache hit from the store with nothing but SQLite, and hands every other
+/// command line — a miss, a stale or missing entry, `--help`, an error, any option it does not know — unchanged to
+/// the full program (`ghcache-get-full`: ArgumentParser, the GitHub client, the daemon's socket), which then behaves
+/// exactly as if it had been called directly.
+///
+/// Links neither Foundation nor the network stack, so a hit costs little more than starting a process; see
+/// BENCHMARKS.md ("Whole process").
+public enum LeanGet {
+    /// Answers `CommandLine.arguments` and exits.
+    public static func main() -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            write(Array((GHCacheVersion.current + "\n").utf8))
+            exit(0)
+        }
+        if let body = hit(arguments, environment: processEnvironment(), now: currentTime()) {
+            signal(SIGPIPE, SIG_IGN)
+            write(body.last == UInt8(ascii: "\n") ? body : body + [UInt8(ascii: "\n")])
+            exit(0)
+        }
+        FullProgram.run(CommandLine.arguments)
+    }
+
+    /// The body of a fresh stored answer to `arguments`, its hit recorded as the full program records it; `nil` when
+    /// the full program must answer.
+    static func hit(_ arguments: [String], environment: [String: String], now: Double) -> [UInt8]? {
+        guard let request = HitArguments.parse(arguments),
+            let sources = try? SettingSources.load(
+                flags: request.flags, environment: environment, configFilePath: request.configFile),
+            sources.unknownSettingWarnings.isEmpty,
+            ConfigVariable.allCases.allSatisfy({ variable in
+                sources.raw(variable).map { variable.isCertainlyValid($0.value) } ?? true
+            }),
+            let target = try? RequestTarget(
+                relativePath: request.path, fields: request.fields, accept: request.accept,
+                apiVersion: request.apiVersion)
+        else { return nil }
+        let ttl = request.ttlOverride ?? ttlPolicy(sources).ttl(path: target.path, query: target.decodedQuery)
+        let key = target.key
+        guard ttl > 0, let store = HitStore(path: joinPath(sources.cacheDir, StoreLayout.fileName)),
+            let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
+            store.recordServed(key: key, counter: entry.fromPeer ? Counter.peerHits : Counter.localHits, now: now)
+        else { return nil }
+        return entry.body
+    }
+
+    /// The TTL policy `Configuration` builds from the same (already checked) settings.
+    private static func ttlPolicy(_ sources: SettingSources) -> TTLPolicy {
+        let rules = sources.raw(.ttlRules).flatMap { try? TTLRule.parseList($0.value).get() } ?? []
+        let defaultTTL = sources.raw(.defaultTTL).flatMap { ValueParsers.seconds($0.value) } ?? 300
+        return TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
+    }
+
+    /// The process environment.
+    static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+
+    private static func currentTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// Writes all of `bytes` to stdout (retrying on EINTR; a closed pipe ends the write, as in the full program).
+    private static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if !(written < 0 && errno == EINTR) {
+                    return
+                }
+            }
+        }
+    }
+}

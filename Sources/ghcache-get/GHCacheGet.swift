@@ -1,8 +1,0 @@
-import GHCacheCLI
-
-@main
-struct GHCacheGet {
-    static func main() async {
-        await CommandEntry.main(GetCommand.self)
-    }
-}

@@ -68,26 +68,10 @@ struct GetSession {
     private func report(_ answer: LookupResult) {
         if let warning = answer.warning { Output.warn(warning) }
         guard verbose else { return }
-        var line = "\(answer.servedFrom.label) \(answer.target) (age \(Self.seconds(answer.age)), ttl \(answer.ttl) s)"
-        if let live = answer.rateLimit {
-            line += "; rate limit \(Self.describe(live))"
-        } else if let last = try? client.store.lastRateLimit() {
-            line +=
-                "; rate limit \(Self.describe(last)) (last seen \(Self.seconds(Date().timeIntervalSince1970 - last.observedAt)) ago)"
-        }
-        Output.stderr(line)
-    }
-
-    private static func describe(_ limit: RateLimitSnapshot) -> String {
-        let total = limit.limit.map { "/\($0)" } ?? ""
-        let reset = limit.reset.map { ", resets \(Self.time($0))" } ?? ""
-        return "\(limit.remaining)\(total) remaining\(reset)"
-    }
-
-    private static func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
-
-    private static func time(_ unix: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: unix))
+        let last = answer.rateLimit == nil ? try? client.store.lastRateLimit() : nil
+        Output.stderr(
+            VerboseReport.line(
+                answer.servedFrom, target: answer.target.description, age: answer.age, ttl: answer.ttl,
+                live: answer.rateLimit, last: last ?? nil, now: Date().timeIntervalSince1970))
     }
 }

@@ -4,7 +4,7 @@ import LeanCore
 ///
 /// A strict subset of what the full program's ArgumentParser commands accept: `repos`, `runs`, `runners` and
 /// `api` with their plain options, each option once (`-f`/`-H` any number of times), values in the next argument or
-/// after `=`. Anything else — another command, `--help`, `--paginate`, `--verbose`, `--no-cache`, a repeated option,
+/// after `=`. Anything else — another command, `--help`, `--paginate`, `--no-cache`, a repeated option,
 /// a value that starts with `-`, an argument that fails a check — is `nil`: the full program parses it and answers
 /// or reports it as it always has. Validity checks are the ones the commands use (``RequestArguments``).
 struct HitArguments {
@@ -18,6 +18,8 @@ struct HitArguments {
     /// Settings from flags (`--cache-dir`, `--max-stale`, `--timeout`) and `--config FILE`.
     var flags: [ConfigVariable: FlagValue] = [:]
     var configFile: String?
+    /// `--verbose` / `-v`.
+    var verbose = false
 
     /// Options that take a value, by long name, for each command (plus the common ones).
     private static let commonOptions: Set<String> = ["ttl", "max-stale", "timeout", "cache-dir", "config"]
@@ -26,6 +28,7 @@ struct HitArguments {
     ]
     /// Flags (no value) that do not change a fresh hit: `--offline` only forbids calling GitHub.
     private static let harmlessFlags: Set<String> = ["offline"]
+    private static let verboseFlag = "verbose"
     private static let repeatable: Set<String> = ["field", "header"]
 
     /// Parses `arguments` (without the program name); `nil` when the full program must handle them.
@@ -33,6 +36,7 @@ struct HitArguments {
         guard let command = arguments.first, let allowed = commandOptions[command] else { return nil }
         var options: [String: [String]] = [:]
         var positionals: [String] = []
+        var verbose = false
         var index = 1
         while index < arguments.count {
             let argument = arguments[index]
@@ -53,8 +57,14 @@ struct HitArguments {
                 }
             } else if command == "api" && (argument == "-f" || argument == "-H") {
                 name = argument == "-f" ? "field" : "header"
+            } else if argument == "-v" {
+                name = verboseFlag
             } else {
                 return nil
+            }
+            if name == verboseFlag && inlineValue == nil {
+                verbose = true
+                continue
             }
             if harmlessFlags.contains(name) && inlineValue == nil {
                 continue
@@ -72,7 +82,9 @@ struct HitArguments {
             if options[name] != nil && !repeatable.contains(name) { return nil }
             options[name, default: []].append(value)
         }
-        return build(command, positionals: positionals, options: options)
+        var request = build(command, positionals: positionals, options: options)
+        request?.verbose = verbose
+        return request
     }
 
     private static func build(_ command: String, positionals: [String], options: [String: [String]]) -> HitArguments? {

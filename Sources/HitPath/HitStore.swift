@@ -71,6 +71,22 @@ struct HitStore {
         return done ? entry : nil
     }
 
+    /// The last rate-limit headers GitHub sent (for `--verbose`), if any.
+    func lastRateLimit() -> RateLimitSnapshot? {
+        var snapshot: RateLimitSnapshot?
+        let sql = "SELECT remaining, limit_total, reset_at, resource, observed_at FROM rate_limit WHERE id = 1"
+        _ = query(sql, bind: []) { row in
+            let isNull = { (column: Int32) in sqlite3_column_type(row, column) == SQLITE_NULL }
+            snapshot = RateLimitSnapshot(
+                remaining: Int(sqlite3_column_int64(row, 0)),
+                limit: isNull(1) ? nil : Int(sqlite3_column_int64(row, 1)),
+                reset: isNull(2) ? nil : sqlite3_column_double(row, 2),
+                resource: isNull(3) ? nil : sqlite3_column_text(row, 3).map { String(cString: $0) },
+                observedAt: sqlite3_column_double(row, 4))
+        }
+        return snapshot
+    }
+
     /// ``CacheStore/recordServed(key:counter:now:)`` of CacheCore: the entry's last access and one more `counter`, in
     /// one transaction. `false` when it could not be written (nothing was).
     func recordServed(key: String, counter: String, now: Double) -> Bool {

@@ -17,20 +17,28 @@ public enum LeanGet {
     public static func main() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["--version"] {
-            write(Array((GHCacheVersion.current + "\n").utf8))
+            write(Array((GHCacheVersion.current + "\n").utf8), to: STDOUT_FILENO)
             exit(0)
         }
-        if let body = hit(arguments, environment: processEnvironment(), now: currentTime()) {
+        if let answer = hit(arguments, environment: processEnvironment(), now: currentTime()) {
             signal(SIGPIPE, SIG_IGN)
-            write(body.last == UInt8(ascii: "\n") ? body : body + [UInt8(ascii: "\n")])
+            if let report = answer.report { write(Array("ghcache: \(report)\n".utf8), to: STDERR_FILENO) }
+            let body = answer.body
+            write(body.last == UInt8(ascii: "\n") ? body : body + [UInt8(ascii: "\n")], to: STDOUT_FILENO)
             exit(0)
         }
         FullProgram.run(CommandLine.arguments)
     }
 
-    /// The body of a fresh stored answer to `arguments`, its hit recorded as the full program records it; `nil` when
-    /// the full program must answer.
-    static func hit(_ arguments: [String], environment: [String: String], now: Double) -> [UInt8]? {
+    /// A fresh stored answer: the body, and the `--verbose` line when asked for.
+    struct Answer {
+        var body: [UInt8]
+        var report: String?
+    }
+
+    /// The fresh stored answer to `arguments`, its hit recorded as the full program records it; `nil` when the full
+    /// program must answer.
+    static func hit(_ arguments: [String], environment: [String: String], now: Double) -> Answer? {
         guard let request = HitArguments.parse(arguments),
             let sources = try? SettingSources.load(
                 flags: request.flags, environment: environment, configFilePath: request.configFile),
@@ -48,7 +56,12 @@ public enum LeanGet {
             let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
             store.recordServed(key: key, counter: entry.fromPeer ? Counter.peerHits : Counter.localHits, now: now)
         else { return nil }
-        return entry.body
+        let report =
+            request.verbose
+            ? VerboseReport.line(
+                entry.fromPeer ? .peerHit : .localHit, target: target.description, age: max(0, now - entry.fetchedAt),
+                ttl: ttl, live: nil, last: store.lastRateLimit(), now: now) : nil
+        return Answer(body: entry.body, report: report)
     }
 
     /// The TTL policy `Configuration` builds from the same (already checked) settings.
@@ -78,12 +91,12 @@ public enum LeanGet {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// Writes all of `bytes` to stdout (retrying on EINTR; a closed pipe ends the write, as in the full program).
-    private static func write(_ bytes: [UInt8]) {
+    /// Writes all of `bytes` (retrying on EINTR; a closed pipe ends the write, as in the full program).
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = Glibc.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written > 0 {
                     offset += written
                 } else if !(written < 0 && errno == EINTR) {

@@ -135,7 +135,7 @@ struct ConfigurationTests {
         #expect(throws: GHCacheError("config file /nonexistent/x.env does not exist", exitStatus: .usage)) {
             try Configuration.load(environment: ["HOME": "/h"], configFilePath: "/nonexistent/x.env")
         }
-        #expect(throws: GHCacheError("f.env:2: expected KEY=VALUE, found \"oops\"", exitStatus: .usage)) {
+        #expect(throws: UsageProblem("f.env:2: expected KEY=VALUE, found \"oops\"")) {
             try ConfigFile.parse("A=1\noops\n", path: "f.env")
         }
     }

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import LeanCore
 
 /// Runs the full `ghcache-get` program in place of this process (`execv`: same arguments, environment, standard
 /// streams and process ID, so callers see one process with the full program's output and exit status).
@@ -34,7 +35,7 @@ enum FullProgram {
         let message =
             "ghcache: error: cannot run \(name), which answers everything but cache hits (tried \(tried)): "
             + "install it next to ghcache-get (see README.md, Install) or set GHCACHE_GET_FULL to its path\n"
-        _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+        FileDescriptorIO.write(Array(message.utf8), to: STDERR_FILENO)
         exit(2)
     }
 

@@ -17,14 +17,17 @@ public enum LeanGet {
     public static func main() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["--version"] {
-            write(Array((GHCacheVersion.current + "\n").utf8), to: STDOUT_FILENO)
+            FileDescriptorIO.write(Array((GHCacheVersion.current + "\n").utf8), to: STDOUT_FILENO)
             exit(0)
         }
         if let answer = hit(arguments, environment: processEnvironment(), now: currentTime()) {
-            signal(SIGPIPE, SIG_IGN)
-            if let report = answer.report { write(Array("ghcache: \(report)\n".utf8), to: STDERR_FILENO) }
+            FileDescriptorIO.ignoreBrokenPipes()
+            if let report = answer.report {
+                FileDescriptorIO.write(Array("ghcache: \(report)\n".utf8), to: STDERR_FILENO)
+            }
             let body = answer.body
-            write(body.last == UInt8(ascii: "\n") ? body : body + [UInt8(ascii: "\n")], to: STDOUT_FILENO)
+            FileDescriptorIO.write(
+                body.last == UInt8(ascii: "\n") ? body : body + [UInt8(ascii: "\n")], to: STDOUT_FILENO)
             exit(0)
         }
         FullProgram.run(CommandLine.arguments)
@@ -89,20 +92,5 @@ public enum LeanGet {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// Writes all of `bytes` (retrying on EINTR; a closed pipe ends the write, as in the full program).
-    private static func write(_ bytes: [UInt8], to descriptor: Int32) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if !(written < 0 && errno == EINTR) {
-                    return
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads and writes raw file descriptors. Foundation's `FileHandle.write(_:)`,
+/// `availableData` and `readDataToEndOfFile()` trap (`try!`) on EINTR (a signal such as SIGCHLD
+/// during the call) and on EPIPE (`ghcache-get | head -1`); these retry or report instead.
+/// (CacheCore adds the same for `Data`.)
+public enum FileDescriptorIO {
+    /// Writes all of `bytes`; returns `false` when the reader is gone (EPIPE) or another error ends the write.
+    @discardableResult
+    public static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Writes all of `bytes`; `false` as above.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        bytes.withUnsafeBytes { write($0, to: descriptor) }
+    }
+
+    /// Ignore SIGPIPE so that a closed pipe is an EPIPE error from `write`, not the death of the process.
+    public static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

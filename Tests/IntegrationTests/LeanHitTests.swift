@@ -32,7 +32,7 @@ struct LeanHitTests {
 
     /// Command lines the front must hand over, each with the environment it runs in.
     static let handOffs: [([String], [String: String])] = [
-        (["--help"], [:]), (["repos", "--help"], [:]), (["repos"], [:]), (["repos", "octo/x"], [:]),
+        ([], [:]), (["--help"], [:]), (["repos", "--help"], [:]), (["repos"], [:]), (["repos", "octo/x"], [:]),
         (["runners"], [:]), (["runners", "--org", "a", "--repo", "o/r"], [:]),
         (["repos", "octo", "--ttl", "soon"], [:]),
         (["repos", "octo", "--max-stale", "bad"], [:]), (["repos", "octo"], ["CACHE_TIMEOUT": "abc"]),

@@ -44,6 +44,8 @@ let package = Package(
     targets: [
         // MARK: Core
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (malloc_trim, mallopt): the daemon returns freed heap to the OS after a sync.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "CacheCore",
             dependencies: [
@@ -78,7 +80,7 @@ let package = Package(
         .target(
             name: "Replication",
             dependencies: [
-                "CacheCore", "LibP2P", "CZlib",
+                "CacheCore", "LibP2P", "CZlib", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -47,6 +47,8 @@ let package = Package(
     targets: [
         // MARK: Core
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (malloc_trim, mallopt): the daemon returns freed heap to the OS after a sync.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // No Foundation and no package dependency here: ghcache-get's lean hit path links only this and HitPath.
         .target(name: "LeanCore"),
@@ -86,7 +88,7 @@ let package = Package(
         .target(
             name: "Replication",
             dependencies: [
-                "CacheCore", "LibP2P", "CZlib",
+                "CacheCore", "LibP2P", "CZlib", "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,7 +12,12 @@ store sets last_access to the insert time). Both clocks are this machine's. Prin
 Memory: VmRSS of every daemon at the end, and with --rss-entries M a separate pair of daemons where runner 0 holds
 M entries and runner 1 receives all of them (gossip, then restarts and receives them again via join-time sync);
 there VmRSS, RssAnon (heap and stacks: VmRSS minus the mapped binary and shared libraries) and VmHWM (peak) are
-reported per daemon ([runner 0, runner 1]), with the store sizes.
+reported per daemon ([runner 0, runner 1]), with the store sizes. For the join-time sync, runner 0 (the responder)
+is followed closely: "heap" is its RssAnon (/proc/PID/status: resident anonymous pages, i.e. malloc heap, thread
+stacks and other private anonymous mappings), read immediately before runner 1 restarts, sampled every 0.1 s during
+the sync (the peak) and read again 30 s after the sync finished (runner 1 holds every entry); the run reports
+whether that last figure is within 10 MiB of the one before the sync. Runner 0's VmHWM is reset
+(/proc/PID/clear_refs) before the sync, so its after-sync VmHWM is the sync's peak resident size.
 Python standard library only.
 """
 
@@ -120,6 +125,12 @@ def memory_report(*pids: int) -> dict:
     return {field: [round(memory_mib(pid, field), 1) for pid in pids] for field in ("VmRSS", "RssAnon", "VmHWM")}
 
 
+def reset_peak(pid: int) -> None:
+    """Resets VmHWM to the current VmRSS (proc(5), clear_refs "5"), so the next VmHWM is a peak from now on."""
+    with open(f"/proc/{pid}/clear_refs", "w") as handle:
+        handle.write("5")
+
+
 def peer_rows(directory: str) -> list[tuple[float, float]]:
     db = sqlite3.connect(f"file:{directory}/cache.sqlite?mode=ro", uri=True, timeout=30)
     try:
@@ -194,18 +205,37 @@ def rss_run(binaries: str, entries: int) -> dict:
             for name in os.listdir(fleet.directory(1)):
                 if name.startswith("cache.sqlite"):
                     os.remove(os.path.join(fleet.directory(1), name))
+            heap_before = memory_mib(first.pid, "RssAnon")  # the responder, immediately before the sync
+            reset_peak(first.pid)
+            heap_peak = heap_before
             started = time.time()
             second, _ = fleet.start_daemon(1, [address])
-            while len(peer_rows(fleet.directory(1))) < entries and time.time() < started + 120:
-                time.sleep(0.2)
+            while time.time() < started + 120:
+                heap_peak = max(heap_peak, memory_mib(first.pid, "RssAnon"))
+                if len(peer_rows(fleet.directory(1))) >= entries:
+                    break
+                time.sleep(0.1)
             sync_seconds = time.time() - started
             synced = len(peer_rows(fleet.directory(1)))
+            after_sync = memory_report(first.pid, second.pid)
+            settled = time.time() + 30  # 30 s after the sync finished, still sampling the responder's heap
+            while time.time() < settled:
+                heap_peak = max(heap_peak, memory_mib(first.pid, "RssAnon"))
+                time.sleep(min(0.1, max(0.0, settled - time.time())))
+            after_30s = memory_report(first.pid, second.pid)
+            heap_after = after_30s["RssAnon"][0]
             return {
                 "entries": entries, "fill_seconds": round(fill_seconds, 1), "gossiped": gossiped,
                 "store_mib": [round(store_mib(fleet.directory(index)), 1) for index in (0, 1)],
                 "idle_mib": idle, "after_gossip_mib": after_gossip,
                 "synced": synced, "sync_seconds": round(sync_seconds, 1),
-                "after_sync_mib": memory_report(first.pid, second.pid),
+                "after_sync_mib": after_sync, "after_sync_30s_mib": after_30s,
+                "responder_heap_mib": {
+                    "before_sync": round(heap_before, 1), "peak": round(heap_peak, 1),
+                    "after_sync": after_sync["RssAnon"][0], "after_30s": heap_after,
+                    "growth_after_30s": round(heap_after - heap_before, 1),
+                    "within_10_mib": heap_after - heap_before <= 10,
+                },
             }
         finally:
             fleet.stop()

@@ -131,6 +131,7 @@ struct PeerRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MemoryRelief.limitArenas()  // before the daemon's threads allocate (BENCHMARKS.md, "Daemon memory")
         let configuration = try options.loadConfiguration()
         let secret = configuration.enableP2P ? try Self.fleetSecret(configuration) : nil
         if let warning = secret?.fleetWarning(environment: configuration.environment) { Output.warn(warning) }

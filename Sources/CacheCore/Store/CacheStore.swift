@@ -37,6 +37,13 @@ public final class CacheStore: Sendable {
         self.notices = notices
     }
 
+    /// Frees what SQLite caches (page caches, prepared statements) and closes idle reader connections; they are
+    /// rebuilt on the next use. Blocks until running database accesses end. For a long-lived process after a burst
+    /// of reads (the daemon after a join-time sync).
+    public func releaseMemory() {
+        pool.releaseMemory()
+    }
+
     /// The store path inside a cache directory.
     public static func storePath(in directory: String) -> String {
         (directory as NSString).appendingPathComponent("cache.sqlite")

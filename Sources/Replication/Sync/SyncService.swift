@@ -18,6 +18,9 @@ final class SyncService: Sendable {
     let maxEntries: Int
     let logger: Logger
     private let admission = PeerAdmission(limit: SyncService.maxConcurrentPerPeer)
+    /// After the last overlapping sync (either side) ends: the store's SQLite caches and the freed heap go back to
+    /// the OS (a 10 000-entry sync otherwise left the responder's heap tens of MiB larger: BENCHMARKS.md).
+    private let relief: MemoryRelief
 
     init(host: LibP2P.Host, intake: EntryIntake, maxEntries: Int, logger: Logger) {
         self.host = host
@@ -25,6 +28,10 @@ final class SyncService: Sendable {
         self.localPeer = host.peerID.description
         self.maxEntries = min(max(maxEntries, 0), SyncProtocol.maxEntries)
         self.logger = logger
+        self.relief = MemoryRelief { [store = intake.store] in
+            store.releaseMemory()
+            MemoryRelief.trimHeap()
+        }
     }
 
     private var codec: FleetCodec { intake.codec }
@@ -36,6 +43,10 @@ final class SyncService: Sendable {
     /// Failures (the peer does not speak the protocol, a reset, a timeout) are logged; what arrived before stays.
     @discardableResult
     func request(from peer: PeerID) async -> Int {
+        await relief.session { await requestSession(from: peer) }
+    }
+
+    private func requestSession(from peer: PeerID) async -> Int {
         let metadata: Logger.Metadata = ["ghcache.peer": "\(peer)"]
         let stream: P2PStream
         do {
@@ -108,7 +119,7 @@ final class SyncService: Sendable {
 
     /// Serves one inbound sync stream: reads the request, sends the selected entries and the end marker.
     func serve(_ stream: P2PStream) async {
-        await admission.serve(stream) { await serveAdmitted(stream) }
+        await admission.serve(stream) { await relief.session { await serveAdmitted(stream) } }
     }
 
     private func serveAdmitted(_ stream: P2PStream) async {

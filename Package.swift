@@ -52,7 +52,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // No Foundation and no package dependency here: ghcache-get's lean hit path links only this and HitPath.
         .target(name: "LeanCore"),
-        .target(name: "HitPath", dependencies: ["LeanCore", "CSQLite"]),
+        // SQLite linked statically here: the shared libsqlite3 binds ~1600 of its own symbols at every start, which
+        // cost a third of a hit (BENCHMARKS.md, "Whole process"). CacheCore keeps GRDB's shared one.
+        .target(
+            name: "HitPath", dependencies: ["LeanCore", "CSQLite"], linkerSettings: [.linkedLibrary(":libsqlite3.a")]),
         .target(
             name: "CacheCore",
             dependencies: [

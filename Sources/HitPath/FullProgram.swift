@@ -13,9 +13,11 @@ enum FullProgram {
 
     /// Where the full program may be, in order: `$GHCACHE_GET_FULL`, next to this executable, and
     /// `../libexec/ghcache/` from it (a packaged install).
-    static func candidates(environment: [String: String]) -> [String] {
+    static func candidates() -> [String] {
         var paths: [String] = []
-        if let explicit = environment["GHCACHE_GET_FULL"], !explicit.isEmpty { paths.append(explicit) }
+        if let explicit = getenv("GHCACHE_GET_FULL").map({ String(cString: $0) }), !explicit.isEmpty {
+            paths.append(explicit)
+        }
         if let directory = ownDirectory() {
             paths.append(directory + "/" + name)
             paths.append(directory + "/../libexec/ghcache/" + name)
@@ -25,7 +27,7 @@ enum FullProgram {
 
     /// Replaces this process with the full program; if none can be run, explains and exits 2.
     static func run(_ arguments: [String]) -> Never {
-        let paths = candidates(environment: LeanGet.processEnvironment())
+        let paths = candidates()
         var cArguments = arguments.map { strdup($0) }
         cArguments.append(nil)
         for path in paths where access(path, X_OK) == 0 {

@@ -20,7 +20,7 @@ public enum LeanGet {
             FileDescriptorIO.write(Array((GHCacheVersion.current + "\n").utf8), to: STDOUT_FILENO)
             exit(0)
         }
-        if let answer = hit(arguments, environment: processEnvironment(), now: currentTime()) {
+        if let answer = hit(arguments, environment: settingsEnvironment(), now: currentTime()) {
             FileDescriptorIO.ignoreBrokenPipes()
             if let report = answer.report {
                 FileDescriptorIO.write(Array("ghcache: \(report)\n".utf8), to: STDERR_FILENO)
@@ -55,15 +55,19 @@ public enum LeanGet {
         else { return nil }
         let ttl = request.ttlOverride ?? ttlPolicy(sources).ttl(path: target.path, query: target.decodedQuery)
         let key = target.key
-        guard ttl > 0, let store = HitStore(path: joinPath(sources.cacheDir, StoreLayout.fileName)),
-            let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
+        guard ttl > 0, let store = HitStore(path: joinPath(sources.cacheDir, StoreLayout.fileName)) else { return nil }
+        guard let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
             store.recordServed(key: key, counter: entry.fromPeer ? Counter.peerHits : Counter.localHits, now: now)
-        else { return nil }
+        else {
+            store.finish(commit: false)
+            return nil
+        }
         let report =
             request.verbose
             ? VerboseReport.line(
                 entry.fromPeer ? .peerHit : .localHit, target: target.description, age: max(0, now - entry.fetchedAt),
                 ttl: ttl, live: nil, last: store.lastRateLimit(), now: now) : nil
+        guard store.finish(commit: true) else { return nil }
         return Answer(body: entry.body, report: report)
     }
 
@@ -74,17 +78,15 @@ public enum LeanGet {
         return TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
     }
 
-    /// The process environment.
-    static func processEnvironment() -> [String: String] {
+    /// The environment variables the settings are read from (the settings', `HOME`, `XDG_CACHE_HOME`).
+    static func settingsEnvironment() -> [String: String] {
         var result: [String: String] = [:]
-        var cursor = environ
-        while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            cursor += 1
+        func read(_ name: String) {
+            if let value = getenv(name) { result[name] = String(cString: value) }
         }
+        for variable in ConfigVariable.allCases { read(variable.rawValue) }
+        read("HOME")
+        read("XDG_CACHE_HOME")
         return result
     }
 

@@ -7,7 +7,7 @@ import Testing
     struct Failure: Error {}
 
     /// The release count once it reaches `count`, or after 5 s (releases run in a task of their own).
-    private static func releases(_ counter: Mutex<Int>, reaching count: Int) async -> Int {
+    private static func releases(_ counter: borrowing Mutex<Int>, reaching count: Int) async -> Int {
         for _ in 0..<500 where counter.withLock({ $0 }) < count { try? await Task.sleep(for: .milliseconds(10)) }
         return counter.withLock { $0 }
     }

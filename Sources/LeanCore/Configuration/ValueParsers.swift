@@ -17,9 +17,15 @@ public enum ValueParsers {
     public static func seconds(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         guard let last = trimmed.last else { return nil }
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        let (digits, multiplier) =
-            last.isNumber ? (Substring(trimmed), 1) : (trimmed.dropLast(), units[Character(last.lowercased())] ?? 0)
+        let unit: Int =
+            switch last.lowercased() {
+            case "s": 1
+            case "m": 60
+            case "h": 3600
+            case "d": 86400
+            default: 0
+            }
+        let (digits, multiplier) = last.isNumber ? (Substring(trimmed), 1) : (trimmed.dropLast(), unit)
         guard multiplier > 0, !digits.isEmpty, digits.allSatisfy(\.isASCIIDigitCharacter),
             let value = Int(digits)
         else { return nil }
@@ -49,10 +55,10 @@ public enum ValueParsers {
             trimmed.removeLast(suffix.count)
             break
         }
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        let shifts: [(unit: Character, shift: Int)] = [("K", 10), ("M", 20), ("G", 30), ("T", 40)]
         var multiplier = 1
-        if let last = trimmed.last, let unit = units[last] {
-            multiplier = unit
+        if let last = trimmed.last, let unit = shifts.first(where: { $0.unit == last }) {
+            multiplier = 1 << unit.shift
             trimmed.removeLast()
         }
         guard let value = count(trimmed) else { return nil }

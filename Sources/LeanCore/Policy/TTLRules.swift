@@ -14,24 +14,29 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     /// The pattern as written.
     public let description: String
 
-    /// Parses a pattern; `nil` when it does not start with `/` or has `**` before the end.
+    /// Parses a pattern; `nil` when it does not start with `/` or has `**` before the end. (Works on UTF-8 bytes:
+    /// `ghcache-get`'s hit parses the built-in rules at every start.)
     public init?(_ text: String) {
-        guard text.hasPrefix("/"), !text.contains(where: { $0 == " " || $0 == "\t" }) else { return nil }
-        let parts = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let pathSegments = parts[0].split(separator: "/").map { segment -> Segment in
-            switch segment {
+        let bytes = Array(text.utf8)
+        guard bytes.first == UInt8(ascii: "/"),
+            !bytes.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        else { return nil }
+        let question = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+        let string = { (piece: ArraySlice<UInt8>) in String(decoding: piece, as: UTF8.self) }
+        let pathSegments = bytes[..<question].split(separator: UInt8(ascii: "/")).map { piece -> Segment in
+            switch string(piece) {
             case "*": .one
             case "**": .rest
-            default: .literal(String(segment))
+            case let literal: .literal(literal)
             }
         }
         if let restIndex = pathSegments.firstIndex(of: .rest), restIndex != pathSegments.count - 1 { return nil }
         var conditions: [(name: String, value: String)] = []
-        if parts.count == 2 {
-            for item in parts[1].split(separator: "&") {
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        if question < bytes.count {
+            for item in bytes[(question + 1)...].split(separator: UInt8(ascii: "&")) {
+                let pair = item.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
                 guard pair.count == 2, !pair[0].isEmpty else { return nil }
-                conditions.append((String(pair[0]), String(pair[1])))
+                conditions.append((string(pair[0]), string(pair[1])))
             }
         }
         segments = pathSegments

@@ -52,9 +52,13 @@ struct HitStore {
         }
         db = handle
         self.path = path
-        // The full program's settings (CacheStore, GRDB's WAL set-up).
+        // The full program's settings (CacheStore, GRDB's WAL set-up), and a page cache of 8 pages instead of the
+        // default's 20 pre-allocated ones (a look-up reads each page once; one paired run: 1.58× → 1.51× the floor).
         sqlite3_busy_timeout(db, 30_000)
-        guard sqlite3_exec(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK else {
+        guard
+            sqlite3_exec(db, "PRAGMA cache_size = 8; PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE", nil, nil, nil)
+                == SQLITE_OK
+        else {
             return nil
         }
         let names = StoreLayout.migrations.map { "'\($0)'" }.joined(separator: ",")

@@ -21,9 +21,9 @@ struct HitStore {
         var invalidatedAt: Double?
         var fromPeer: Bool
 
-        /// ``CacheEntry/isFresh(ttl:now:)`` of CacheCore.
+        /// Whether the entry may be served (LeanCore's `isFresh`, as CacheCore's entries).
         func isFresh(ttl: Int, now: Double) -> Bool {
-            now - fetchedAt < Double(ttl) && !(invalidatedAt.map { $0 >= fetchedAt } ?? false)
+            LeanCore.isFresh(fetchedAt: fetchedAt, invalidatedAt: invalidatedAt, ttl: ttl, now: now)
         }
     }
 

@@ -53,7 +53,8 @@ public enum LeanGet {
                 relativePath: request.path, fields: request.fields, accept: request.accept,
                 apiVersion: request.apiVersion)
         else { return nil }
-        let ttl = request.ttlOverride ?? ttlPolicy(sources).ttl(path: target.path, query: target.decodedQuery)
+        guard let policy = try? sources.ttlPolicy() else { return nil }
+        let ttl = request.ttlOverride ?? policy.ttl(path: target.path, query: target.decodedQuery)
         let key = target.key
         guard ttl > 0, let store = HitStore(path: joinPath(sources.cacheDir, StoreLayout.fileName)) else { return nil }
         guard let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
@@ -69,13 +70,6 @@ public enum LeanGet {
                 ttl: ttl, live: nil, last: store.lastRateLimit(), now: now) : nil
         guard store.finish(commit: true) else { return nil }
         return Answer(body: entry.body, report: report)
-    }
-
-    /// The TTL policy `Configuration` builds from the same (already checked) settings.
-    private static func ttlPolicy(_ sources: SettingSources) -> TTLPolicy {
-        let rules = sources.raw(.ttlRules).flatMap { try? TTLRule.parseList($0.value).get() } ?? []
-        let defaultTTL = sources.raw(.defaultTTL).flatMap { ValueParsers.seconds($0.value) } ?? 300
-        return TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
     }
 
     /// The environment variables the settings are read from (the settings', `HOME`, `XDG_CACHE_HOME`).

@@ -107,18 +107,7 @@ public struct Configuration: Sendable {
     private init(sources resolver: SettingSources, environment: [String: String]) throws(UsageProblem) {
         let cacheDir = resolver.cacheDir
         self.cacheDir = cacheDir
-        let defaultTTL = try resolver.value(.defaultTTL, "a number of seconds", ValueParsers.seconds) ?? 300
-        var rules: [TTLRule] = []
-        if let (text, source) = resolver.raw(.ttlRules) {
-            switch TTLRule.parseList(text) {
-            case .success(let parsed): rules = parsed
-            case .failure(let error):
-                throw UsageProblem(
-                    "CACHE_TTL_RULES=\(text) (from \(source)): \"\(error.rule)\" is not a rule PATTERN=SECONDS "
-                        + "such as /repos/*/*/actions/runs=30")
-            }
-        }
-        ttlPolicy = TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
+        ttlPolicy = try resolver.ttlPolicy()
         maxEntries = try resolver.value(.maxEntries, "a number of entries", ValueParsers.count) ?? 10000
         maxBytes =
             try resolver.value(.maxBytes, "a size in bytes (e.g. 268435456, 256M, 1G)", ValueParsers.bytes)

@@ -32,7 +32,7 @@ public struct CacheEntry: Sendable, Equatable {
 
     /// Whether this copy may be served with no network: younger than `ttl` and not invalidated since its fetch.
     public func isFresh(ttl: Int, now: Double) -> Bool {
-        now - replicated.fetchedAt < Double(ttl) && !isInvalidated
+        LeanCore.isFresh(fetchedAt: replicated.fetchedAt, invalidatedAt: invalidatedAt, ttl: ttl, now: now)
     }
 
     /// The fields of ``replicated``: key, method, url, accept, apiVersion, status, headers, body,

@@ -162,3 +162,27 @@ public struct TTLPolicy: Sendable, Equatable {
         return defaultTTL
     }
 }
+
+extension SettingSources {
+    /// The TTL policy these settings give: `CACHE_TTL_RULES` and `CACHE_DEFAULT_TTL` (300 s when unset).
+    public func ttlPolicy() throws(UsageProblem) -> TTLPolicy {
+        let defaultTTL = try value(.defaultTTL, "a number of seconds", ValueParsers.seconds) ?? 300
+        var rules: [TTLRule] = []
+        if let (text, source) = raw(.ttlRules) {
+            switch TTLRule.parseList(text) {
+            case .success(let parsed): rules = parsed
+            case .failure(let error):
+                throw UsageProblem(
+                    "CACHE_TTL_RULES=\(text) (from \(source)): \"\(error.rule)\" is not a rule PATTERN=SECONDS "
+                        + "such as /repos/*/*/actions/runs=30")
+            }
+        }
+        return TTLPolicy(userRules: rules, defaultTTL: defaultTTL)
+    }
+}
+
+/// Whether a copy fetched at `fetchedAt` (Unix seconds) may be served with no network at `now`: younger than `ttl`
+/// and not invalidated (`invalidatedAt`) since its fetch. The one rule of CacheCore's entries and the lean hit path.
+public func isFresh(fetchedAt: Double, invalidatedAt: Double?, ttl: Int, now: Double) -> Bool {
+    now - fetchedAt < Double(ttl) && !(invalidatedAt.map { $0 >= fetchedAt } ?? false)
+}

@@ -39,6 +39,6 @@ import Testing
         let relief = MemoryRelief(delay: .zero) { releases.withLock { $0 += 1 } }
         await #expect(throws: Failure.self) { try await relief.session { throw Failure() } }
         #expect(await Self.releases(releases, reaching: 1) == 1)
-        MemoryRelief.trimHeap()  // the default release: harmless at any time
+        MemoryRelief.trimHeap()  // the daemon's release: harmless at any time
     }
 }

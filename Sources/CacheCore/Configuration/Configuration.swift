@@ -69,7 +69,7 @@ public struct Configuration: Sendable {
     public var environment: [String: String]
 
     /// Path of the SQLite store.
-    public var storePath: String { joinPath(cacheDir, StoreLayout.fileName) }
+    public var storePath: String { CacheStore.storePath(in: cacheDir) }
 
     /// Path of the datagram socket a running `ghcache-peer` listens on for local writes.
     public var peerSocketPath: String { joinPath(cacheDir, "peer.sock") }

@@ -46,7 +46,7 @@ public final class CacheStore: Sendable {
 
     /// The store path inside a cache directory.
     public static func storePath(in directory: String) -> String {
-        (directory as NSString).appendingPathComponent("cache.sqlite")
+        joinPath(directory, StoreLayout.fileName)
     }
 
     /// Opens (and in `.readWrite` mode creates or migrates) the store in `directory`.

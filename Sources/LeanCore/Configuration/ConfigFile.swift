@@ -60,20 +60,8 @@ public struct ConfigFile: Sendable, Equatable {
             throw UsageProblem("cannot read config file \(path): check its permissions")
         }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 {
-                throw UsageProblem("cannot read config file \(path): check its permissions")
-            } else {
-                break
-            }
-        }
+        let (bytes, complete) = FileDescriptorIO.readAll(descriptor)
+        guard complete else { throw UsageProblem("cannot read config file \(path): check its permissions") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw UsageProblem("config file \(path) is not UTF-8 text")
         }

@@ -32,6 +32,22 @@ public enum FileDescriptorIO {
         bytes.withUnsafeBytes { write($0, to: descriptor) }
     }
 
+    /// Everything up to end of file, or up to a read error other than EINTR (then `complete` is `false`).
+    public static func readAll(_ descriptor: Int32) -> (bytes: [UInt8], complete: Bool) {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes += buffer[0..<count]
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return (bytes, count == 0)
+            }
+        }
+    }
+
     /// Ignore SIGPIPE so that a closed pipe is an EPIPE error from `write`, not the death of the process.
     public static func ignoreBrokenPipes() {
         signal(SIGPIPE, SIG_IGN)

@@ -18,7 +18,7 @@ public final class MemoryRelief: Sendable {
     private let release: @Sendable () -> Void
 
     /// `release` runs `delay` after the last of the overlapping sessions ends.
-    init(delay: Duration = .seconds(2), release: @escaping @Sendable () -> Void = MemoryRelief.trimHeap) {
+    init(delay: Duration = .seconds(2), release: @escaping @Sendable () -> Void) {
         self.delay = delay
         self.release = release
     }
@@ -46,7 +46,7 @@ public final class MemoryRelief: Sendable {
     }
 
     /// Returns the free pages of every malloc arena to the operating system (glibc; elsewhere nothing).
-    @Sendable static func trimHeap() {
+    static func trimHeap() {
         #if canImport(Glibc)
             _ = malloc_trim(0)
         #endif

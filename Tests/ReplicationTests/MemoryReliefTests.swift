@@ -14,7 +14,7 @@ import Testing
 
     @Test func releasesOnceWhenTheLastOverlappingSessionEnds() async throws {
         let releases = Mutex(0)
-        let relief = MemoryRelief(delay: .zero) { releases.withLock { $0 += 1 } }
+        let relief = MemoryRelief(delays: [.zero]) { releases.withLock { $0 += 1 } }
         let (entered, firstEntered) = AsyncStream.makeStream(of: Void.self)
         let (finish, finishFirst) = AsyncStream.makeStream(of: Void.self)
         async let first: Int = relief.session {
@@ -34,9 +34,34 @@ import Testing
         #expect(releases.withLock { $0 } == 1, "released once")
     }
 
+    @Test func releasesAtEveryDelayWhileIdle() async {
+        let releases = Mutex(0)
+        let delays: [Duration] = [.zero, .milliseconds(20), .milliseconds(40)]
+        let relief = MemoryRelief(delays: delays) { releases.withLock { $0 += 1 } }
+        await relief.session {}
+        #expect(await Self.releases(releases, reaching: 3) == 3)
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(releases.withLock { $0 } == 3, "once per delay")
+    }
+
+    @Test func aNewSessionCancelsTheLaterReleases() async {
+        let releases = Mutex(0)
+        let relief = MemoryRelief(delays: [.zero, .seconds(1)]) { releases.withLock { $0 += 1 } }
+        await relief.session {}
+        #expect(await Self.releases(releases, reaching: 1) == 1)
+        // A session that starts before the second delay and is still under way when it passes: no release then.
+        let (finish, finishSession) = AsyncStream.makeStream(of: Void.self)
+        async let running: Void = relief.session { for await _ in finish { break } }
+        try? await Task.sleep(for: .milliseconds(1500))
+        #expect(releases.withLock { $0 } == 1, "nothing released while a session runs")
+        finishSession.yield()
+        await running
+        #expect(await Self.releases(releases, reaching: 2) == 2, "its own end releases")
+    }
+
     @Test func releasesAfterAFailedSessionToo() async {
         let releases = Mutex(0)
-        let relief = MemoryRelief(delay: .zero) { releases.withLock { $0 += 1 } }
+        let relief = MemoryRelief(delays: [.zero]) { releases.withLock { $0 += 1 } }
         await #expect(throws: Failure.self) { try await relief.session { throw Failure() } }
         #expect(await Self.releases(releases, reaching: 1) == 1)
         MemoryRelief.trimHeap()  // the daemon's release: harmless at any time

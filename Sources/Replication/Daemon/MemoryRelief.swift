@@ -9,22 +9,23 @@ import Synchronization
 /// glibc's malloc keeps freed chunks in its arenas: after a daemon answered a 10 000-entry sync, its resident heap
 /// stayed 20 MiB above its size before the sync (30 s later, too), although only ~5 MB of the heap was in use
 /// (`malloc_stats`; BENCHMARKS.md, "Daemon memory"). `malloc_trim(0)` returns the free pages of every arena. It runs
-/// `delay` after the last of the overlapping sessions ended (a trim at the very end left 5.6 MiB that a trim a few
-/// seconds later returned, in a 3000-entry trial), and not when another session has started meanwhile, so a burst
-/// of connections trims once.
+/// at each of `delays` after the last of the overlapping sessions ended, and not once another session has started
+/// meanwhile, so a burst of connections trims once per delay. More than one, because memory is still being freed
+/// after a sync ends: a trim at the very end left 5.6 MiB that a trim a few seconds later returned (3000 entries),
+/// and after a 10 000-entry sync the trim at 2 s left 13 MiB that one 30 s later returned.
 public final class MemoryRelief: Sendable {
     private let state = Mutex((active: 0, generation: 0))
-    private let delay: Duration
+    private let delays: [Duration]
     private let release: @Sendable () -> Void
 
-    /// `release` runs `delay` after the last of the overlapping sessions ends.
-    init(delay: Duration = .seconds(2), release: @escaping @Sendable () -> Void) {
-        self.delay = delay
+    /// `release` runs at each of `delays` (ascending) after the last of the overlapping sessions ends.
+    init(delays: [Duration] = [.seconds(2), .seconds(15)], release: @escaping @Sendable () -> Void) {
+        self.delays = delays
         self.release = release
     }
 
-    /// Runs `body` as one session; when no other session is under way `delay` after its end, `release` runs (in a
-    /// task of its own: the session's caller does not wait for it).
+    /// Runs `body` as one session; at each of `delays` after its end at which no other session has come since,
+    /// `release` runs (in a task of its own: the session's caller does not wait for it).
     func session<T>(_ body: () async throws -> T) async rethrows -> T {
         state.withLock { $0.active += 1 }
         defer { ended() }
@@ -39,9 +40,14 @@ public final class MemoryRelief: Sendable {
         }
         guard let generation else { return }
         Task { [self] in
-            try? await Task.sleep(for: delay)
-            // Still idle and no session came and went since: release (a later session's end releases otherwise).
-            if state.withLock({ $0.active == 0 && $0.generation == generation }) { release() }
+            var waited = Duration.zero
+            for delay in delays {
+                try? await Task.sleep(for: delay - waited)
+                waited = delay
+                // Still idle and no session came and went since: release (a later session's end releases otherwise).
+                guard state.withLock({ $0.active == 0 && $0.generation == generation }) else { return }
+                release()
+            }
         }
     }
 

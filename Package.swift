@@ -53,9 +53,11 @@ let package = Package(
         // No Foundation and no package dependency here: ghcache-get's lean hit path links only this and HitPath.
         .target(name: "LeanCore"),
         // SQLite linked statically here: the shared libsqlite3 binds ~1600 of its own symbols at every start, which
-        // cost a third of a hit (BENCHMARKS.md, "Whole process"). CacheCore keeps GRDB's shared one.
+        // cost a third of a hit (BENCHMARKS.md, "Whole process"); libm after it, for the static ghcache-get below.
+        // CacheCore keeps GRDB's shared one.
         .target(
-            name: "HitPath", dependencies: ["LeanCore", "CSQLite"], linkerSettings: [.linkedLibrary(":libsqlite3.a")]),
+            name: "HitPath", dependencies: ["LeanCore", "CSQLite"],
+            linkerSettings: [.linkedLibrary(":libsqlite3.a"), .linkedLibrary("m")]),
         .target(
             name: "CacheCore",
             dependencies: [
@@ -146,7 +148,12 @@ let package = Package(
         ),
 
         // MARK: Executables (one target each; all logic lives in the libraries above)
-        .executableTarget(name: "ghcache-get", dependencies: ["HitPath"]),
+        // ghcache-get is a fully static executable on Linux: no dynamic loader, no libstdc++ to bind, so a hit starts
+        // a third faster (BENCHMARKS.md, "Whole process"). It calls nothing that needs glibc's shared parts at run
+        // time (no name service: the front hands over when HOME is unset; see LeanGet).
+        .executableTarget(
+            name: "ghcache-get", dependencies: ["HitPath"],
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]),
         .executableTarget(name: "ghcache-get-full", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-stats", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-gc", dependencies: ["GHCacheCLI"]),

@@ -3,9 +3,11 @@
 #   1. cache hit:  `ghcache-get repos octo` on a primed store  vs  a trivial Swift executable built the
 #                  default way (`swift build -c release`, same toolchain) — the floor; target: hit ≤ 1.5 × floor,
 #                  `ghcache-get --version` ≤ 1.3 × floor. Also: the floor linked like ghcache's install
-#                  (--static-swift-stdlib), the floor with Foundation, the hit of a stripped copy (`install -s`),
-#                  and the baseline: the same sources built the default way (without --static-swift-stdlib), whose
-#                  `ghcache-get-full` is the program every hit and miss ran before the lean front.
+#                  (--static-swift-stdlib: floor-static) and like ghcache-get itself (-static-executable, which
+#                  Package.swift sets for it: floor-static-executable), the floor with Foundation, the hit of a
+#                  stripped copy (`install -s`), and the baseline: the same sources built the default way (without
+#                  --static-swift-stdlib), whose `ghcache-get-full` is the program every hit and miss ran before the
+#                  lean front.
 #   2. miss:       `ghcache-get repos octo --no-cache` (the front hands over to ghcache-get-full: full request +
 #                  store write)  vs  `curl` of the same URL from the stand-in, and the baseline's miss.
 # Everything runs on 127.0.0.1 against github-stand-in. Prints a Markdown table of means and ratios.
@@ -36,6 +38,9 @@ baseline=$(cd "$root" && swift build -c release "${dynamic[@]}" --show-bin-path)
 floorbin=$(cd "$here/floor" && swift build -c release --show-bin-path)
 (cd "$here/floor" && swift build -c release --scratch-path .build-static --static-swift-stdlib --product floor >/dev/null)
 floorstatic=$(cd "$here/floor" && swift build -c release --scratch-path .build-static --show-bin-path)/floor
+staticexe=(--scratch-path .build-static-executable -Xswiftc -static-executable)
+(cd "$here/floor" && swift build -c release "${staticexe[@]}" --product floor >/dev/null)
+floorstaticexe=$(cd "$here/floor" && swift build -c release "${staticexe[@]}" --show-bin-path)/floor
 
 "$bin/github-stand-in" --port 0 --rate-limit 1000000 >"$work/standin.out" 2>"$work/standin.err" &
 standin=$!
@@ -57,11 +62,11 @@ GHCACHE_GET_FULL=/nonexistent "$bin/ghcache-get" repos octo >/dev/null || { echo
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/hit.json" \
     -n floor "$floorbin/floor" \
     -n floor-static "$floorstatic" \
+    -n floor-static-executable "$floorstaticexe" \
     -n floor-foundation "$floorbin/floor-foundation" \
     -n "ghcache-get --version" "$bin/ghcache-get --version" \
     -n "ghcache-get hit" "$bin/ghcache-get repos octo" \
     -n "ghcache-get hit, stripped" "$stripped/ghcache-get repos octo" \
-    -n "baseline ghcache-get hit" "$baseline/ghcache-get repos octo" \
     -n "ghcache-get-full --version" "$bin/ghcache-get-full --version" \
     -n "baseline ghcache-get-full --version" "$baseline/ghcache-get-full --version" \
     -n "baseline ghcache-get-full hit" "$baseline/ghcache-get-full repos octo" >&2
@@ -78,10 +83,11 @@ hit, miss = load(sys.argv[1]), load(sys.argv[2])
 def ms(r): return f'{r["mean"]*1000:.2f} ± {r["stddev"]*1000:.2f} ms (median {r["median"]*1000:.2f})'
 print("| command | mean | ratio |")
 print("|---|---|---|")
-for name in ["floor", "floor-static", "floor-foundation", "ghcache-get --version", "ghcache-get hit",
-             "ghcache-get hit, stripped", "baseline ghcache-get hit", "ghcache-get-full --version",
+floors = ["floor", "floor-static", "floor-static-executable"]
+for name in floors + ["floor-foundation", "ghcache-get --version", "ghcache-get hit",
+             "ghcache-get hit, stripped", "ghcache-get-full --version",
              "baseline ghcache-get-full --version", "baseline ghcache-get-full hit"]:
-    ratio = "" if name == "floor" else f'{hit[name]["mean"]/hit["floor"]["mean"]:.2f}× floor, {hit[name]["mean"]/hit["floor-static"]["mean"]:.2f}× floor-static'
+    ratio = ", ".join(f'{hit[name]["mean"]/hit[f]["mean"]:.2f}× {f}' for f in floors if f != name)
     print(f"| {name} | {ms(hit[name])} | {ratio} |")
 print(f'| curl | {ms(miss["curl"])} | |')
 for name in ["ghcache-get miss", "baseline ghcache-get-full miss"]:

@@ -42,9 +42,17 @@ public enum LeanGet {
     /// The fresh stored answer to `arguments`, its hit recorded as the full program records it; `nil` when the full
     /// program must answer.
     static func hit(_ arguments: [String], environment: [String: String], now: Double) -> Answer? {
+        // The front is a static executable, so it must not use glibc's name service: when the cache directory needs
+        // the password database (HOME unset), the full program answers.
+        var needsPasswordDatabase = false
         guard let request = HitArguments.parse(arguments),
             let sources = try? SettingSources.load(
-                flags: request.flags, environment: environment, configFilePath: request.configFile),
+                flags: request.flags, environment: environment, configFilePath: request.configFile,
+                homeDirectory: {
+                    needsPasswordDatabase = true
+                    return nil
+                }),
+            !needsPasswordDatabase,
             sources.unknownSettingWarnings.isEmpty,
             ConfigVariable.allCases.allSatisfy({ variable in
                 sources.raw(variable).map { variable.isCertainlyValid($0.value) } ?? true

@@ -124,6 +124,22 @@ struct LeanHitTests {
         }
     }
 
+    @Test("without HOME the front answers only when the cache directory does not need the password database")
+    func withoutHome() async throws {
+        try await Environment.with { env in
+            #expect(try await env.get("repos", "octo").status == 0)
+            let alone = try Self.noFullProgram(env)
+            let home = try await env.run("ghcache-get", ["repos", "octo"], env: alone.merging(["HOME": ""]) { $1 })
+            #expect(home.status == 0 && !home.stdout.isEmpty, "an absolute CACHE_DIR needs no home: \(home.stderr)")
+            let tilde = alone.merging(["CACHE_DIR": "~/cache"]) { $1 }
+            let withHome = try await env.run("ghcache-get", ["repos", "octo"], env: tilde)
+            #expect(withHome.status == 0 && withHome.stdout == home.stdout, "~ is HOME: \(withHome.stderr)")
+            // The front is a static executable and must not call getpwuid: the full program does.
+            let noHome = try await env.run("ghcache-get", ["repos", "octo"], env: tilde.merging(["HOME": ""]) { $1 })
+            #expect(noHome.status == 97 && noHome.stdout.isEmpty, "handed over")
+        }
+    }
+
     @Test("without ghcache-get-full next to it, the front says what to install and exits 2")
     func missingFullProgram() async throws {
         try await Environment.with { env in

@@ -97,11 +97,18 @@ public struct Configuration: Sendable {
     ) throws(GHCacheError) -> Configuration {
         do {
             let sources = try SettingSources.load(
-                flags: flags, environment: environment, configFilePath: configFilePath)
+                flags: flags, environment: environment, configFilePath: configFilePath,
+                homeDirectory: passwordDatabaseHome)
             return try Configuration(sources: sources, environment: environment)
         } catch {
             throw GHCacheError(error.message, exitStatus: .usage)
         }
+    }
+
+    /// The user's home directory from the password database (for when `HOME` is unset).
+    private static func passwordDatabaseHome() -> String? {
+        guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return nil }
+        return String(cString: directory)
     }
 
     private init(sources resolver: SettingSources, environment: [String: String]) throws(UsageProblem) {

@@ -34,9 +34,12 @@ public struct SettingSources: Sendable {
     /// The resolved cache directory (`~` expanded).
     public let cacheDir: String
 
-    /// Resolves the cache directory and reads the config file.
+    /// Resolves the cache directory and reads the config file. `homeDirectory` is asked for the user's home when
+    /// `HOME` is unset or empty and the cache directory needs it (`nil`: `/`); it is a parameter so that this module
+    /// needs no name service (the full program reads the password database; the front hands over instead).
     public static func load(
-        flags: [ConfigVariable: FlagValue], environment: [String: String], configFilePath: String?
+        flags: [ConfigVariable: FlagValue], environment: [String: String], configFilePath: String?,
+        homeDirectory: () -> String?
     ) throws(UsageProblem) -> SettingSources {
         let env = environment.filter { !$0.value.isEmpty }
         var file: ConfigFile?
@@ -44,7 +47,8 @@ public struct SettingSources: Sendable {
             file = try ConfigFile.load(path: configFilePath, required: true)
         }
         let cacheDir = flags[.cacheDir]?.value ?? env[ConfigVariable.cacheDir.rawValue] ?? file?.values["CACHE_DIR"]
-        let resolvedDir = expandTilde(cacheDir ?? defaultCacheDir(environment: env), environment: env)
+        func home() -> String { env["HOME"] ?? homeDirectory() ?? "/" }
+        let resolvedDir = expandTilde(cacheDir ?? defaultCacheDir(environment: env, home: home), home: home)
         if configFilePath == nil {
             file = try ConfigFile.load(path: joinPath(resolvedDir, "config.env"), required: false)
         }
@@ -84,22 +88,16 @@ public struct SettingSources: Sendable {
     }
 
     /// `$XDG_CACHE_HOME/ghcache` (absolute XDG paths only), else `~/.cache/ghcache`.
-    static func defaultCacheDir(environment: [String: String]) -> String {
+    private static func defaultCacheDir(environment: [String: String], home: () -> String) -> String {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             return joinPath(xdg, "ghcache")
         }
-        return joinPath(environment["HOME"] ?? homeDirectory(), ".cache/ghcache")
+        return joinPath(home(), ".cache/ghcache")
     }
 
-    private static func expandTilde(_ path: String, environment: [String: String]) -> String {
+    private static func expandTilde(_ path: String, home: () -> String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
-        return (environment["HOME"] ?? homeDirectory()) + path.dropFirst()
-    }
-
-    /// The user's home directory from the password database (when `HOME` is unset).
-    private static func homeDirectory() -> String {
-        guard let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir else { return "/" }
-        return String(cString: directory)
+        return home() + path.dropFirst()
     }
 }
 

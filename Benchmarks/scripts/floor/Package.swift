@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The floor for the whole-process benchmark: a trivial Swift executable, built like ghcache-get
+// The floor for the whole-process benchmark: a trivial Swift executable, built the default way
 // (`swift build -c release`, same toolchain), that prints a small JSON document.
 import PackageDescription
 

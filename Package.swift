@@ -148,9 +148,9 @@ let package = Package(
         ),
 
         // MARK: Executables (one target each; all logic lives in the libraries above)
-        // ghcache-get is a fully static executable on Linux: no dynamic loader, no libstdc++ to bind, so a hit starts
-        // a third faster (BENCHMARKS.md, "A fully static front"). It calls nothing that needs glibc's shared parts at run
-        // time (no name service: the front hands over when HOME is unset; see LeanGet).
+        // ghcache-get is a fully static executable on Linux: no dynamic loader, no libstdc++ to bind, so a hit
+        // starts a third faster (BENCHMARKS.md, "A fully static front"). It calls nothing that needs glibc's shared
+        // parts at run time (no name service: the front hands over when HOME is unset; see LeanGet).
         .executableTarget(
             name: "ghcache-get", dependencies: ["HitPath"],
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]),

@@ -137,6 +137,8 @@ struct LeanHitTests {
             // The front is a static executable and must not call getpwuid: the full program does.
             let noHome = try await env.run("ghcache-get", ["repos", "octo"], env: tilde.merging(["HOME": ""]) { $1 })
             #expect(noHome.status == 97 && noHome.stdout.isEmpty, "handed over")
+            let front = try Data(contentsOf: URL(fileURLWithPath: try Binaries.path("ghcache-get")))
+            #expect(front.range(of: Data("getpwuid".utf8)) == nil, "the front links glibc's password look-up")
         }
     }
 

@@ -5,11 +5,13 @@ import Foundation
 /// Runs a root command the way every ghcache binary does: user-facing errors as one
 /// `ghcache: error: ...` line with their documented exit status, usage errors with exit 2.
 public enum CommandEntry {
-    /// Parses the process arguments, runs the command and exits.
-    public static func main(_ root: any AsyncParsableCommand.Type) async -> Never {
+    /// Parses `arguments` (by default the process's), runs the command and exits.
+    public static func main(
+        _ root: any AsyncParsableCommand.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    ) async -> Never {
         FileDescriptorIO.ignoreBrokenPipes()
         do {
-            var command = try root.parseAsRoot()
+            var command = try root.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

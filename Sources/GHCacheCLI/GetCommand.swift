@@ -46,3 +46,20 @@ func validateRepository(_ text: String) throws {
 func validateOwner(_ text: String) throws {
     if let problem = RequestArguments.ownerProblem(text) { throw ValidationError(problem) }
 }
+
+extension GetCommand {
+    /// `arguments` with the flags typed before the subcommand moved after its name, as gh accepts them
+    /// (`ghcache-get --offline api /path` = `ghcache-get api --offline /path`): every option is the subcommand's.
+    /// Unchanged when the first argument is not a flag, or no subcommand name follows before `--`.
+    public static func subcommandFirst(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first, first.hasPrefix("-") else { return arguments }
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { return arguments }
+            if names.contains(argument) {
+                return [argument] + arguments[..<index] + arguments[(index + 1)...]
+            }
+        }
+        return arguments
+    }
+}

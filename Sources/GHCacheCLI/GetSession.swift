@@ -22,7 +22,8 @@ struct GetSession {
             options.offline
             ? nil : DaemonSocketForwarder(configuration: configuration, store: store, transport: transport)
         client = CacheClient(
-            configuration: configuration, store: store, transport: transport, tokens: tokens, forwarder: forwarder)
+            configuration: configuration, store: store, transport: transport, tokens: tokens, forwarder: forwarder,
+            observer: LocalNotifier(socketPath: configuration.peerSocketPath))
         verbose = getOptions.verbose
     }
 

@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 
 extension EndpointCore {
-    /// GET or HEAD with a token: answered by a ``CacheClient`` for that token (TTL, validators, coalescing,
-    /// stale-if-error and, when the daemon has one, the fleet forwarder), exactly as `ghcache-get` would.
+    /// GET or HEAD with a token: answered by the process's ``CacheClient`` with that token (TTL, validators,
+    /// coalescing, stale-if-error and, when the daemon has one, the fleet forwarder), exactly as `ghcache-get` would.
     func cachedRead(_ request: Request, route: Route, token: String, listener: Listener) async -> Response {
         let isHead = request.method == .head
         let accept = request.headers[.accept].flatMap { $0.isEmpty ? nil : $0 } ?? RequestTarget.defaultAccept
@@ -18,19 +18,17 @@ extension EndpointCore {
             return await passThrough(request, route: route, token: token, listener: listener)
         }
         let options: LookupOptions
-        switch Self.lookupOptions(request.headers, maxStale: configuration.maxStale) {
+        switch EndpointContract.lookupOptions(
+            cacheControl: request.headers[.cacheControl], ttl: request.headers[EndpointField.ttl],
+            maxStale: configuration.maxStale)
+        {
         case .success(let parsed): options = parsed
         case .failure(let problem):
             return Self.synthesized(status: 400, message: problem.message, kind: .usage, isHead: isHead)
         }
-        // One client per request (cheap): its token is the caller's; the store and transport are shared. Never
-        // shut it down: that would close the shared transport.
-        let client = CacheClient(
-            configuration: configuration, store: store, transport: transport,
-            tokens: TokenProvider(fixed: token, configuration: configuration), forwarder: forwarder)
         let result: LookupResult
         do {
-            result = try await client.get(target, options: options)
+            result = try await client.get(target, options: options, token: token)
         } catch {
             return failure(error, route: route, listener: listener, request: request, isHead: isHead)
         }
@@ -76,14 +74,10 @@ extension EndpointCore {
     func failure(_ error: GHCacheError, route: Route, listener: Listener, request: Request, isHead: Bool)
         -> Response
     {
-        let failure = [
-            (EndpointHeader.error, HeaderText.encode(error.message)),
-            (EndpointHeader.errorKind, error.exitStatus.endpointName),
-        ]
         if let upstream = error.upstream {
             return relay(
                 upstream, route: route, listener: listener, request: request, isHead: isHead, outcome: "miss",
-                extra: failure)
+                extra: EndpointContract.errorHeaders(error))
         }
         let status =
             switch error.exitStatus {
@@ -93,51 +87,6 @@ extension EndpointCore {
             case .store, .ok: 500
             }
         return Self.synthesized(status: status, message: error.message, kind: error.exitStatus, isHead: isHead)
-    }
-
-    /// `Cache-Control: no-cache` (`--no-cache`), `only-if-cached` (`--offline`), `max-stale[=N]` (`--max-stale`)
-    /// and `X-GHCache-TTL: N` (`--ttl`).
-    static func lookupOptions(_ headers: HTTPFields, maxStale: Int) -> Result<LookupOptions, GHCacheError> {
-        var options = LookupOptions(maxStale: maxStale)
-        for directive in (headers[.cacheControl] ?? "").split(separator: ",") {
-            let parts = directive.split(separator: "=", maxSplits: 1).map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            }
-            switch parts.first ?? "" {
-            case "no-cache": options.noCache = true
-            case "only-if-cached": options.offline = true
-            case "max-stale":
-                guard parts.count == 2 else {
-                    options.maxStale = 10 * 365 * 86400
-                    continue
-                }
-                guard let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
-                    seconds >= 0
-                else {
-                    return .failure(
-                        GHCacheError(
-                            "Cache-Control: max-stale=\(parts[1]) is not a number of seconds", exitStatus: .usage))
-                }
-                options.maxStale = seconds
-            default: continue
-            }
-        }
-        if options.noCache && options.offline {
-            return .failure(
-                GHCacheError(
-                    "Cache-Control: no-cache and only-if-cached contradict each other: pick one", exitStatus: .usage))
-        }
-        if let ttl = headers[EndpointField.ttl] {
-            guard let seconds = Int(ttl.trimmingCharacters(in: .whitespaces)), (0...31_536_000).contains(seconds)
-            else {
-                return .failure(
-                    GHCacheError(
-                        "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to 31536000)",
-                        exitStatus: .usage))
-            }
-            options.ttlOverride = seconds
-        }
-        return .success(options)
     }
 
     /// Weak comparison of `If-None-Match` (a list, or `*`) with an `ETag`.

@@ -31,24 +31,26 @@ final class ListenerOrigin: Sendable {
 final class EndpointCore: Sendable {
     let settings: LocalEndpointSettings
     let store: CacheStore
+    /// Relays what the cache does not answer.
     let transport: any GitHubTransport
-    let forwarder: (any MissForwarder)?
-    let onInvalidate: @Sendable ([String], Double) async -> Void
+    /// Answers cached reads, with the caller's token.
+    let client: CacheClient
+    /// Told what a successful write made stale.
+    let invalidator: any Invalidator
     /// `/metrics`, the dashboard and `/webhook`.
     let operations: Operations
     let logger: Logger
 
     init(
-        settings: LocalEndpointSettings, store: CacheStore, transport: any GitHubTransport,
-        forwarder: (any MissForwarder)?, onInvalidate: @escaping @Sendable ([String], Double) async -> Void,
-        operations: Operations, logger: Logger
+        settings: LocalEndpointSettings, store: CacheStore, transport: any GitHubTransport, client: CacheClient,
+        invalidator: any Invalidator, operations: Operations, logger: Logger
     ) {
         self.operations = operations
         self.settings = settings
         self.store = store
         self.transport = transport
-        self.forwarder = forwarder
-        self.onInvalidate = onInvalidate
+        self.client = client
+        self.invalidator = invalidator
         self.logger = logger
     }
 
@@ -138,8 +140,9 @@ final class EndpointCore: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json; charset=utf-8"
         fields[EndpointField.outcome] = "error"
-        fields[EndpointField.error] = HeaderText.encode(message)
-        fields[EndpointField.errorKind] = kind.endpointName
+        for (name, value) in EndpointContract.errorHeaders(GHCacheError(message, exitStatus: kind)) {
+            append(&fields, name, value)
+        }
         let object: [String: Any] = [
             "message": "ghcache: \(message)", "documentation_url": "https://docs.github.com/rest",
             "status": String(status),
@@ -193,8 +196,6 @@ final class EndpointCore: Sendable {
 enum EndpointField {
     static let outcome = HTTPField.Name(EndpointHeader.outcome)!
     static let warning = HTTPField.Name(EndpointHeader.warning)!
-    static let error = HTTPField.Name(EndpointHeader.error)!
-    static let errorKind = HTTPField.Name(EndpointHeader.errorKind)!
     static let ttl = HTTPField.Name(EndpointHeader.ttl)!
     static let apiVersion = HTTPField.Name("X-GitHub-Api-Version")!
 }

@@ -16,82 +16,63 @@ import Synchronization
 /// GitHub's REST API served on this machine from the cache, as a swift-service-lifecycle `Service`: plain
 /// HTTP/1.1 on the unix socket `$CACHE_DIR/api.sock` (mode 0600) and, when `CACHE_HTTP_LISTEN` is set, on TCP.
 ///
-/// GET and HEAD with a token are answered by ``CacheClient`` (TTL, per-token validators, coalescing across the
-/// machine, stale-if-error, the fleet through the forwarder); writes, GraphQL and requests without a token are
-/// relayed to GitHub unchanged. Built on Hummingbird 2 (see docs/ARCHITECTURE.md for why).
+/// GET and HEAD with a token are answered by the process's ``CacheClient`` with the caller's token (TTL,
+/// validators, coalescing across the machine, stale-if-error, the fleet through the client's forwarder); writes,
+/// GraphQL and requests without a token are relayed to GitHub unchanged. Built on Hummingbird 2 (see
+/// docs/ARCHITECTURE.md for why).
 ///
-/// ``start(_:forwarder:onInvalidate:onListening:logger:)`` does what can fail for a user-visible reason (the
-/// store, another daemon, the socket path); ``run()`` listens until a graceful shutdown, then removes the socket.
+/// ``start(_:resources:client:invalidator:connectedPeers:onListening:logger:)`` does what can fail for a
+/// user-visible reason (the socket path); ``run()`` listens until a graceful shutdown, then removes the socket.
 public final class LocalEndpoint: Service, Sendable {
     /// The unix socket path.
     public var socketPath: String { settings.socketPath }
 
     private let settings: LocalEndpointSettings
     private let core: EndpointCore
-    private let lock: DaemonLock
     private let onListening: @Sendable (String) -> Void
     private let logger: Logger
     private let socketFailure = Mutex<GHCacheError?>(nil)
 
     private init(
-        settings: LocalEndpointSettings, core: EndpointCore, lock: DaemonLock,
-        onListening: @escaping @Sendable (String) -> Void, logger: Logger
+        settings: LocalEndpointSettings, core: EndpointCore, onListening: @escaping @Sendable (String) -> Void,
+        logger: Logger
     ) {
         self.settings = settings
         self.core = core
-        self.lock = lock
         self.onListening = onListening
         self.logger = logger
     }
 
-    /// Opens the store, makes sure no other daemon owns the cache directory, and prepares the listeners.
+    /// Prepares the listeners over the process's shared `resources` (store, transport).
     ///
     /// - Parameters:
-    ///   - forwarder: asked before GitHub on every lookup the store cannot serve fresh (the fleet); never the
-    ///     daemon's own socket.
-    ///   - onInvalidate: told the keys (and the time) a successful write invalidated, to tell the fleet.
+    ///   - client: answers the cached reads (with the caller's token); its forwarder, if any, is the fleet.
+    ///   - invalidator: told what a successful write or a signed webhook made stale (marks it, tells the fleet).
     ///   - connectedPeers: how many libp2p peers are connected (`nil` without libp2p), for `/metrics` and the
     ///     dashboard.
-    ///   - onWebhook: told the paths a signed webhook changed (and when), to tell the fleet.
     ///   - onListening: told each address once it accepts connections (`unix:PATH`, `http://HOST:PORT`).
     public static func start(
-        _ settings: LocalEndpointSettings, forwarder: (any MissForwarder)?,
-        onInvalidate: @escaping @Sendable ([String], Double) async -> Void,
-        connectedPeers: @escaping @Sendable () -> Int? = { nil },
-        onWebhook: @escaping @Sendable ([StalePath], Double) async -> Void = { _, _ in },
+        _ settings: LocalEndpointSettings, resources: DaemonResources, client: CacheClient,
+        invalidator: any Invalidator, connectedPeers: @escaping @Sendable () -> Int? = { nil },
         onListening: @escaping @Sendable (String) -> Void = { _ in }, logger: Logger
     ) throws(GHCacheError) -> LocalEndpoint {
-        let configuration = settings.configuration
-        let store = try CacheStore.open(directory: configuration.cacheDir)
-        let lock = try DaemonLock.acquire(cacheDirectory: configuration.cacheDir)
-        do throws(GHCacheError) {
-            // Holding the lock proves that no other daemon runs: a heartbeat row of another process is one a
-            // killed daemon left (it would make this start, or libp2p's, refuse for 30 s).
-            if let status = try store.peerStatus(), status.pid != Int(getpid()) {
-                try store.clearPeerStatus(pid: status.pid)
-            }
-            let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
-            guard (settings.socketPath + ".00000000.tmp").utf8.count < limit else {
-                throw GHCacheError(
-                    "the socket path \(settings.socketPath) is longer than the \(limit - 1) bytes a unix socket "
-                        + "allows: use a shorter CACHE_DIR", exitStatus: .usage)
-            }
-        } catch {
-            lock.release()
-            throw error
+        let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
+        guard (settings.socketPath + ".00000000.tmp").utf8.count < limit else {
+            throw GHCacheError(
+                "the socket path \(settings.socketPath) is longer than the \(limit - 1) bytes a unix socket "
+                    + "allows: use a shorter CACHE_DIR", exitStatus: .usage)
         }
         raiseDescriptorLimit()
-        let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
         let operations = Operations(
-            store: store, configuration: configuration, connectedPeers: connectedPeers, onWebhook: onWebhook)
+            store: resources.store, configuration: settings.configuration, connectedPeers: connectedPeers,
+            invalidator: invalidator)
         let core = EndpointCore(
-            settings: settings, store: store, transport: transport, forwarder: forwarder, onInvalidate: onInvalidate,
-            operations: operations, logger: logger)
-        return LocalEndpoint(settings: settings, core: core, lock: lock, onListening: onListening, logger: logger)
+            settings: settings, store: resources.store, transport: resources.transport, client: client,
+            invalidator: invalidator, operations: operations, logger: logger)
+        return LocalEndpoint(settings: settings, core: core, onListening: onListening, logger: logger)
     }
 
-    /// Serves until a graceful shutdown (or cancellation); then removes the socket, clears the heartbeat it
-    /// wrote, closes the HTTP client and releases the cache directory.
+    /// Serves until a graceful shutdown (or cancellation); then removes the socket.
     public func run() async throws {
         let temporary = "\(settings.socketPath).\(getpid()).tmp"
         var failure: (any Error)?
@@ -115,9 +96,6 @@ public final class LocalEndpoint: Service, Sendable {
                         })
                     group.addTask { try await app.run() }
                 }
-                if settings.writesHeartbeat {
-                    group.addTask { await cancelWhenGracefulShutdown { await self.heartbeat() } }
-                }
                 group.addTask { await cancelWhenGracefulShutdown { await self.core.operations.sample() } }
             }
         } catch {
@@ -125,11 +103,6 @@ public final class LocalEndpoint: Service, Sendable {
         }
         unlink(temporary)
         unlink(settings.socketPath)
-        if settings.writesHeartbeat {
-            try? core.store.clearPeerStatus(pid: Int(getpid()))
-        }
-        await core.transport.shutdown()
-        lock.release()
         // A listener that failed to start stops the other one, whose socket set-up may then fail too: the
         // first failure is the one to report.
         if let failure { throw listenError(failure) }
@@ -178,37 +151,21 @@ public final class LocalEndpoint: Service, Sendable {
         onListening("unix:\(settings.socketPath)")
     }
 
-    private func heartbeat() async {
-        while !Task.isCancelled {
-            var addresses = ["unix:\(settings.socketPath)"]
-            if let tcp = settings.tcpListen { addresses.append(tcp.description) }
-            do {
-                try core.store.writePeerStatus(
-                    PeerStatus(
-                        peerID: "", addresses: addresses, connectedPeers: [],
-                        heartbeatAt: Date().timeIntervalSince1970, pid: Int(getpid())))
-            } catch {
-                logger.warning("cannot write the heartbeat: \(error.message)")
-            }
-            try? await Task.sleep(for: settings.heartbeatInterval)
-        }
-    }
-
     private func listenError(_ error: any Error) -> any Error {
         if error is GHCacheError { return error }
-        let text = "\(error)"
         let tcp = settings.tcpListen.map { "CACHE_HTTP_LISTEN=\($0)" } ?? "the local endpoint"
-        if text.localizedCaseInsensitiveContains("address already in use") || text.contains("EADDRINUSE") {
+        switch ListenFailure(error) {
+        case .addressInUse:
             return GHCacheError(
                 "cannot listen on \(tcp): the port is already in use. Choose a free port in CACHE_HTTP_LISTEN",
                 exitStatus: .network)
-        }
-        if text.localizedCaseInsensitiveContains("cannot assign requested address") {
+        case .addressNotAvailable:
             return GHCacheError(
                 "cannot listen on \(tcp): the address is not one of this machine's; use 127.0.0.1:PORT",
                 exitStatus: .network)
+        case .other:
+            return GHCacheError("the local endpoint stopped: \("\(error)".prefix(300))", exitStatus: .network)
         }
-        return GHCacheError("the local endpoint stopped: \(text.prefix(300))", exitStatus: .network)
     }
 
     /// Many idle clients must not exhaust file descriptors: raise the soft limit to the hard one (at most 65536).

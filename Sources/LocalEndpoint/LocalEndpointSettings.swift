@@ -9,11 +9,6 @@ public struct LocalEndpointSettings: Sendable {
     public var socketPath: String
     /// The TCP listener (`CACHE_HTTP_LISTEN`), if any.
     public var tcpListen: HTTPListenAddress?
-    /// Whether the endpoint writes the daemon heartbeat itself (when it runs without libp2p, whose daemon
-    /// otherwise writes it), so that `ghcache-get` and `ghcache-stats` see a running daemon.
-    public var writesHeartbeat = false
-    /// How often that heartbeat is rewritten.
-    public var heartbeatInterval: Duration = .seconds(5)
     /// The most connections served at once (more wait in the listen backlog).
     public var maxConnections = 2048
     /// A new connection must send a complete request head within this time, and a kept-alive one the next

@@ -10,7 +10,7 @@ import Synchronization
 /// - `GET /` from a browser (`Accept: text/html`) on the TCP listener: the live dashboard (``DashboardPage``), and
 ///   `GET /_ghcache/dashboard.json`, its figures; an API client's `GET /` still gets GitHub's API root;
 /// - `POST /webhook`: a GitHub webhook signed with `CACHE_WEBHOOK_SECRET` makes the resources it changed stale
-///   (fleet-wide through `onWebhook`); an unsigned or wrongly signed one is refused (401) and counted.
+///   (fleet-wide through the invalidator); an unsigned or wrongly signed one is refused (401) and counted.
 final class Operations: Sendable {
     let metrics: DaemonMetrics
     let history: DashboardHistory
@@ -18,9 +18,8 @@ final class Operations: Sendable {
     let configuration: Configuration
     /// Connected libp2p peers (`nil` without libp2p).
     let connectedPeers: @Sendable () -> Int?
-    /// Tells the fleet that the paths changed at the time given (this runner's entries are already marked); the
-    /// keys' owners revalidate them a moment later.
-    let onWebhook: @Sendable ([StalePath], Double) async -> Void
+    /// Marks what a webhook changed stale (and tells the fleet, whose key owners revalidate it a moment later).
+    let invalidator: any Invalidator
     private let deliveries = Mutex<RecentIDs>(RecentIDs())
 
     /// The webhook route.
@@ -28,14 +27,14 @@ final class Operations: Sendable {
 
     init(
         store: CacheStore, configuration: Configuration, connectedPeers: @escaping @Sendable () -> Int?,
-        onWebhook: @escaping @Sendable ([StalePath], Double) async -> Void
+        invalidator: any Invalidator
     ) {
         self.metrics = DaemonMetrics.bootstrap()
         self.history = DashboardHistory()
         self.store = store
         self.configuration = configuration
         self.connectedPeers = connectedPeers
-        self.onWebhook = onWebhook
+        self.invalidator = invalidator
     }
 
     /// Samples the dashboard's figures until cancelled.
@@ -105,13 +104,12 @@ final class Operations: Sendable {
             return reply(202, ["status": "event \(delivery.event) changes nothing ghcache caches"])
         }
         let now = Date().timeIntervalSince1970
-        var marked = 0
+        let marked: Int
         do {
-            marked = try store.invalidate(keys: try store.keys(under: paths), at: now)
+            marked = try await invalidator.invalidate(Invalidation(paths: paths, at: now, refresh: true))
         } catch {
             return EndpointCore.synthesized(status: 500, message: error.message, kind: .store, isHead: false)
         }
-        await onWebhook(paths, now)
         return reply(202, ["status": "stale", "paths": paths.map(\.description), "entries": marked])
     }
 

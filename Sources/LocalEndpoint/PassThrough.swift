@@ -80,17 +80,14 @@ extension EndpointCore {
     func invalidate(afterWriteTo path: String) async {
         let now = Date().timeIntervalSince1970
         let paths = WriteInvalidation.paths(writtenPath: path, apiBase: configuration.apiURL)
-        let keys: [String]
         do {
-            keys = try WriteInvalidation.keys(paths: paths, store: store)
-            let marked = try store.invalidate(keys: keys, at: now)
+            let keys = try WriteInvalidation.keys(paths: paths, store: store)
+            let marked = try await invalidator.invalidate(Invalidation(keys: keys, at: now, refresh: false))
             logger.debug(
                 "write invalidated \(marked) entr\(marked == 1 ? "y" : "ies")", metadata: ["ghcache.path": "\(path)"])
         } catch {
             logger.warning("cannot invalidate after a write to \(path): \(error.message)")
-            return
         }
-        await onInvalidate(keys, now)
     }
 
     enum BodyProblem: Error {

@@ -6,7 +6,6 @@ import GHCacheCLI
 import LocalEndpoint
 import Replication
 import ServiceLifecycle
-import Synchronization
 
 /// `ghcache-peer`: the replication daemon (default subcommand `run`) and `ghcache-peer id`.
 public struct PeerCommand: AsyncParsableCommand {
@@ -148,36 +147,64 @@ struct PeerRunCommand: AsyncParsableCommand {
                 "CACHE_HTTP_LISTEN=\(listen) is not a loopback address: anyone who can reach it can read every "
                     + "cached response with any token. Use 127.0.0.1:PORT unless that is really wanted")
         }
-        // The local endpoint first: it takes the cache directory's daemon lock.
-        var endpointSettings = LocalEndpointSettings(configuration: configuration)
-        endpointSettings.writesHeartbeat = secret == nil
-        // The daemon starts after the endpoint (which takes the cache directory's lock), so the endpoint reaches it
-        // through a slot: until then, and without libp2p, lookups fetch themselves and writes invalidate locally.
-        let fleet = FleetSlot()
-        let endpoint = try LocalEndpoint.start(
-            endpointSettings, forwarder: fleet,
-            onInvalidate: { keys, time in await fleet.invalidate(Invalidation(keys: keys, at: time, refresh: false)) },
-            connectedPeers: { fleet.connectedPeers },
-            onWebhook: { paths, time in await fleet.invalidate(Invalidation(paths: paths, at: time, refresh: true)) },
-            onListening: { Output.stderr("serving the GitHub API on \($0)") },
-            logger: Logger(label: "ghcache.endpoint"))
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: endpoint)]
+        try await Self.serve(configuration, secret: secret, logger: logger)
+    }
+
+    /// The composition root: the cache directory's lock, one store, one transport and one heartbeat first
+    /// (``DaemonResources``), then the replication daemon over them (when libp2p is on), whose cache client and
+    /// invalidator the local endpoint uses; all run in one `ServiceGroup` until SIGTERM or SIGINT.
+    static func serve(_ configuration: Configuration, secret: FleetSecret?, logger: Logger) async throws {
+        let resources = try DaemonResources.open(configuration, logger: logger)
+        do {
+            try await serve(configuration, secret: secret, resources: resources, logger: logger)
+        } catch {
+            await resources.close()
+            throw error
+        }
+        await resources.close()
+    }
+
+    private static func serve(
+        _ configuration: Configuration, secret: FleetSecret?, resources: DaemonResources, logger: Logger
+    ) async throws {
+        let endpointSettings = LocalEndpointSettings(configuration: configuration)
+        var daemon: PeerDaemon?
         if let secret {
-            let daemon = try await PeerDaemon.start(
-                PeerDaemonSettings(configuration: configuration, secret: secret), logger: logger)
-            for warning in daemon.warnings { Output.warn(warning) }
-            Output.line(([daemon.peerID] + daemon.addresses).joined(separator: "\n"))
+            let started = try await PeerDaemon.start(
+                PeerDaemonSettings(configuration: configuration, secret: secret), resources: resources,
+                logger: logger)
+            for warning in started.warnings { Output.warn(warning) }
+            Output.line(([started.peerID] + started.addresses).joined(separator: "\n"))
             Output.stderr(
-                "ghcache-peer \(daemon.peerID) listening; fleet secret from \(secret.source.rawValue); "
-                    + "topic \(daemon.topic); dialling \(daemon.bootstrapCount) bootstrap peer(s); "
-                    + (daemon.mdnsEnabled
+                "ghcache-peer \(started.peerID) listening; fleet secret from \(secret.source.rawValue); "
+                    + "topic \(started.topic); dialling \(started.bootstrapCount) bootstrap peer(s); "
+                    + (started.mdnsEnabled
                         ? "mDNS on"
                         : configuration.mdns ? "mDNS off (listening on loopback only)" : "mDNS off (CACHE_MDNS=false)"))
-            fleet.attach(daemon)
-            services.insert(.init(service: daemon), at: 0)
+            daemon = started
         } else {
             Output.stderr("peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): serving the local endpoint only")
+            resources.heartbeat.update { status in
+                status.addresses =
+                    ["unix:\(endpointSettings.socketPath)"]
+                    + (endpointSettings.tcpListen.map { [$0.description] } ?? [])
+            }
         }
+        let fleet = daemon
+        let client =
+            fleet?.client
+            ?? CacheClient(
+                configuration: configuration, store: resources.store, transport: resources.transport,
+                tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") })
+        let endpoint = try LocalEndpoint.start(
+            endpointSettings, resources: resources, client: client, invalidator: fleet ?? resources.store,
+            connectedPeers: { fleet?.connectedPeerCount },
+            onListening: { Output.stderr("serving the GitHub API on \($0)") },
+            logger: Logger(label: "ghcache.endpoint"))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: HeartbeatService(heartbeat: resources.heartbeat)), .init(service: endpoint),
+        ]
+        if let fleet { services.insert(.init(service: fleet), at: 0) }
 
         var groupLogger = Logger(label: "ghcache.peer.lifecycle")
         groupLogger.logLevel = .warning
@@ -230,22 +257,11 @@ struct PeerIDCommand: AsyncParsableCommand {
     }
 }
 
-/// The running ``PeerDaemon`` as the endpoint sees it: its fleet fill for misses and its gossip for invalidations,
-/// once attached (`nil` until then, or with `CACHE_ENABLE_P2P=false`).
-final class FleetSlot: MissForwarder {
-    private let daemon = Mutex<PeerDaemon?>(nil)
+/// The heartbeat row rewritten every few seconds for as long as the daemon runs.
+struct HeartbeatService: Service {
+    let heartbeat: Heartbeat
 
-    func attach(_ running: PeerDaemon) { daemon.withLock { $0 = running } }
-
-    func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
-        guard let forwarder = daemon.withLock({ $0 })?.missForwarder else { return nil }
-        return try await forwarder.forward(lookup)
+    func run() async {
+        await cancelWhenGracefulShutdown { await heartbeat.run() }
     }
-
-    func invalidate(_ invalidation: Invalidation) async {
-        await daemon.withLock({ $0 })?.invalidate(invalidation)
-    }
-
-    /// Connected libp2p peers (`nil` before the daemon is attached, and without libp2p).
-    var connectedPeers: Int? { daemon.withLock { $0 }?.connectedPeerCount }
 }

@@ -7,7 +7,7 @@ import Foundation
 ///
 ///     0x01 ‖ zlib( u32 BE n ‖ n bytes of UTF-8 JSON metadata ‖ body bytes )
 ///
-/// The metadata object has the keys `key`, `method`, `url`, `accept`, `api_version` (string or null), `status`,
+/// The metadata object has the keys `key`, `method`, `url`, `accept`, `api_version` (a non-empty string), `status`,
 /// `headers` (object, lower-case names), `cid`, `fetched_at_ms`, `expires_at_ms`, `origin_peer` and `validators`
 /// (an array of `{"token_fp", "etag", "last_modified"}`, newest first; absent in messages of writers that predate
 /// it, read as empty); unknown keys are ignored. The body is the exact response body, not re-encoded.
@@ -20,8 +20,6 @@ public enum Envelope {
     public static let maxMetadataBytes = 64 * 1024
     /// The longest accepted `key`, `url`, header value, or other string field (bytes).
     static let maxFieldBytes = 16 * 1024
-    /// The longest lifetime (`expires_at - fetched_at`) that is believable.
-    static let maxLifetimeMilliseconds: Int64 = 30 * 24 * 3600 * 1000
 
     /// Encodes an entry. Throws when it has no ``ReplicatedEntry/originPeer`` (`malformed`), or when the metadata
     /// alone exceeds ``maxMetadataBytes`` or the whole envelope ``maxDecompressedBytes`` (such an entry cannot be
@@ -56,11 +54,11 @@ public enum Envelope {
     /// Decodes and validates an envelope received at `now`.
     ///
     /// - Parameter maxClockSkew: how far in the future `fetched_at_ms` may lie.
-    /// - Throws: a ``Rejection`` whose reason is `malformed`, `oversized`, `expired`, `clock_skew` or
-    ///   `cid_mismatch`.
+    /// - Throws: a ``Rejection`` whose reason is `malformed`, `oversized`, `expired`, `clock_skew`, `key_mismatch`
+    ///   or `cid_mismatch`.
     public static func decode(
         _ bytes: some Collection<UInt8>, now: Date, maxClockSkew: Duration = .seconds(60)
-    ) throws(Rejection) -> ReplicatedEntry {
+    ) throws(Rejection) -> VerifiedEntry {
         guard let first = bytes.first else { throw Rejection(.malformed, "empty envelope") }
         guard first == version else { throw Rejection(.malformed, "unknown envelope version \(first)") }
         let inner: [UInt8]
@@ -86,7 +84,7 @@ public enum Envelope {
             throw Rejection(.malformed, "metadata is not the expected JSON object (\(describe(error)))")
         }
         let body = Data(inner[(4 + metadataCount)...])
-        return try metadata.validatedEntry(body: body, now: now, maxClockSkew: maxClockSkew)
+        return try metadata.verifiedEntry(body: body, now: now, maxClockSkew: maxClockSkew)
     }
 
     /// A short description of a JSON decoding error: the field path, not the data.
@@ -200,18 +198,17 @@ private struct Metadata: Codable {
         try container.encode(validators, forKey: .validators)
     }
 
-    /// Checks every field and builds the entry; the CID is recomputed from `body` and compared.
-    func validatedEntry(body: Data, now: Date, maxClockSkew: Duration) throws(Rejection) -> ReplicatedEntry {
+    /// Checks the wire format of every field (lengths, a normalised path, header values, validators), builds the
+    /// entry with the CID it claims, and has ``VerifiedEntry`` check what it means (request, times, key, CID).
+    func verifiedEntry(body: Data, now: Date, maxClockSkew: Duration) throws(Rejection) -> VerifiedEntry {
         let limit = Envelope.maxFieldBytes
         for (name, value) in [("key", key), ("url", url), ("accept", accept), ("origin_peer", originPeer)]
         where value.utf8.count > limit {
             throw Rejection(.malformed, "\(name) longer than \(limit) bytes")
         }
         guard !key.isEmpty else { throw Rejection(.malformed, "empty key") }
-        guard method == "GET" else { throw Rejection(.malformed, "method \(method.prefix(16)) is not GET") }
         guard url.hasPrefix("/"), !url.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true })
         else { throw Rejection(.malformed, "url is not a normalised path") }
-        guard (200..<400).contains(status) else { throw Rejection(.malformed, "status \(status) is not cacheable") }
         if let apiVersion, apiVersion.utf8.count > 64 { throw Rejection(.malformed, "api_version too long") }
         guard !originPeer.isEmpty else { throw Rejection(.malformed, "empty origin_peer") }
         for (name, value) in headers {
@@ -220,25 +217,13 @@ private struct Metadata: Codable {
                 throw Rejection(.malformed, "header \(name) value is invalid")
             }
         }
-
-        let validators = try validatedValidators()
-
-        guard fetchedAtMs >= 0, expiresAtMs >= fetchedAtMs,
-            expiresAtMs - fetchedAtMs <= Envelope.maxLifetimeMilliseconds
-        else { throw Rejection(.malformed, "expiry is not between fetch time and fetch time + 30 days") }
-        let nowMs = ReplicatedEntry.milliseconds(now)
-        let skewMs = maxClockSkew.components.seconds.multipliedReportingOverflow(by: 1000).partialValue
-        guard fetchedAtMs <= nowMs.addingReportingOverflow(skewMs).partialValue else {
-            throw Rejection(.clockSkew, "fetched \(fetchedAtMs - nowMs) ms in the future")
-        }
-        guard expiresAtMs > nowMs else { throw Rejection(.expired, "entry expired \(nowMs - expiresAtMs) ms ago") }
-
         let entry = ReplicatedEntry(
             key: key, method: method, url: url, accept: accept, apiVersion: apiVersion, status: status,
-            headers: headers, body: body, fetchedAtMilliseconds: fetchedAtMs, expiresAtMilliseconds: expiresAtMs,
-            originPeer: originPeer, validators: validators)
-        guard entry.cid == cid else { throw Rejection(.cidMismatch, "body does not match its CID") }
-        return entry
+            headers: headers, body: body, cid: cid, fetchedAtMilliseconds: fetchedAtMs,
+            expiresAtMilliseconds: expiresAtMs, originPeer: originPeer, validators: try validatedValidators())
+        return try VerifiedEntry(
+            checking: entry, now: now.timeIntervalSince1970,
+            maxClockSkew: Double(maxClockSkew.components.seconds))
     }
 
     /// `validators`, checked: at most ``TokenValidator/maxPerEntry``, each with a well-formed fingerprint (32

@@ -4,11 +4,15 @@ import Foundation
 /// Turns entries into gossip message data and back for one fleet: Fernet over the ``Envelope``.
 ///
 /// `seal` is what a peer publishes (and what join-time sync sends); `open` is the full validation a received
-/// message passes before it may be stored. The `stale` check needs the store and is the caller's
-/// (see ``isNewer(_:thanStoredFetchedAtMilliseconds:)``).
+/// message passes before it may be stored (it yields a ``VerifiedEntry``). Whether it is newer than the stored copy
+/// is the store's check (``CacheStore/upsertFromPeer(_:peer:now:)``).
 public struct FleetCodec: Sendable {
-    /// The largest message accepted or produced (gossipsub's default message size cap).
-    public static let maxMessageBytes = 1024 * 1024
+    /// The largest message accepted or produced: what fits in one gossipsub RPC of at most 1 MiB (the cap of
+    /// py-libp2p and of this LibP2P, applied to the whole RPC before any message in it is seen) beside the RPC's
+    /// own fields (topic, `from`, sequence number, signature and key, protobuf framing: ~180 bytes; 1 KiB kept).
+    public static let maxMessageBytes = 1024 * 1024 - rpcReserveBytes
+    /// The part of the 1 MiB RPC kept for the RPC's own fields.
+    public static let rpcReserveBytes = 1024
     /// The default replay bound: a token older than this is `expired`.
     public static let defaultTokenTTL: Duration = .seconds(600)
     /// The default tolerated clock difference between peers.
@@ -47,7 +51,7 @@ public struct FleetCodec: Sendable {
     ///
     /// - Throws: a ``Rejection`` (`oversized`, `undecryptable`, `expired`, `clock_skew`, `malformed`,
     ///   `cid_mismatch`); never anything else, whatever the bytes.
-    public func open(_ message: some Collection<UInt8>, now: Date = Date()) throws(Rejection) -> ReplicatedEntry {
+    public func open(_ message: some Collection<UInt8>, now: Date = Date()) throws(Rejection) -> VerifiedEntry {
         let plaintext = try decryptMessage(message, now: now)
         return try Envelope.decode(plaintext, now: now, maxClockSkew: maxClockSkew)
     }
@@ -70,12 +74,5 @@ public struct FleetCodec: Sendable {
             default: throw Rejection(.undecryptable, error.description)
             }
         }
-    }
-
-    /// Whether a received entry may replace the stored copy: only a strictly later fetch wins, so replays and
-    /// older fetches never overwrite a newer row (the caller counts a `false` as ``RejectReason/stale``).
-    public static func isNewer(_ entry: ReplicatedEntry, thanStoredFetchedAtMilliseconds stored: Int64?) -> Bool {
-        guard let stored else { return true }
-        return entry.fetchedAtMilliseconds > stored
     }
 }

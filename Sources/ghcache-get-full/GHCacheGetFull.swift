@@ -5,6 +5,7 @@ import GHCacheCLI
 @main
 struct GHCacheGetFull {
     static func main() async {
-        await CommandEntry.main(GetCommand.self)
+        await CommandEntry.main(
+            GetCommand.self, arguments: GetCommand.subcommandFirst(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -141,7 +141,7 @@ struct EndpointSupportTests {
     @Test("ghcache-get reads the daemon's answers: outcome, age, warning, and failures as its own errors")
     func forwardedAnswers() throws {
         let lookup = ForwardedLookup(
-            target: try target("/repos/o/r"), ttl: 120, options: LookupOptions(), token: "t", stored: nil)
+            target: try target("/repos/o/r"), ttl: 120, options: LookupOptions(), token: "t")
         let hit = try DaemonSocketForwarder.result(
             of: GitHubResponse(
                 status: 200,

@@ -44,48 +44,63 @@ struct StoreTests {
         }
     }
 
-    @Test("upsertFromPeer never overwrites a newer copy and checks key and CID; outcomes are counted")
+    @Test("a peer's entry is verified once (key, CID, times); the store never overwrites a newer copy")
     func peerUpsert() async throws {
         try await withStore { store, _ in
             let request = try target("/orgs/o/actions/runners")
             let body = Data(#"{"runners":[]}"#.utf8)
-            func replicated(fetchedAt: Double, body: Data = body, cid: String? = nil, key: String? = nil)
+            func replicated(
+                fetchedAt: Double, body: Data = body, cid: String? = nil, key: String? = nil, status: Int = 200
+            )
                 -> ReplicatedEntry
             {
                 ReplicatedEntry(
                     key: key ?? request.key, method: "GET", url: request.pathAndQuery, accept: request.accept,
-                    apiVersion: request.apiVersion, status: 200, headers: ["content-type": "application/json"],
+                    apiVersion: request.apiVersion, status: status, headers: ["content-type": "application/json"],
                     body: body,
                     cid: cid ?? ContentID.of(body), fetchedAt: fetchedAt, expiresAt: fetchedAt + 300)
             }
-            #expect(try store.upsertFromPeer(replicated(fetchedAt: 1000), peer: "12D3KooWA", now: 1000) == .inserted)
+            func verified(_ entry: ReplicatedEntry, now: Double) throws -> VerifiedEntry {
+                try VerifiedEntry(checking: entry, now: now)
+            }
+            func reason(_ entry: ReplicatedEntry, now: Double) -> RejectReason? {
+                do {
+                    _ = try VerifiedEntry(checking: entry, now: now)
+                    return nil
+                } catch {
+                    return error.reason
+                }
+            }
+            #expect(reason(replicated(fetchedAt: 1200, cid: ContentID.of(Data("x".utf8))), now: 1200) == .cidMismatch)
             #expect(
-                try store.upsertFromPeer(replicated(fetchedAt: 1000), peer: "12D3KooWA", now: 1000)
-                    == .ignored(.notNewer))
+                reason(replicated(fetchedAt: 1200, key: String(repeating: "0", count: 64)), now: 1200) == .keyMismatch)
+            #expect(reason(replicated(fetchedAt: 99999), now: 1200) == .clockSkew)
+            #expect(reason(replicated(fetchedAt: 1000), now: 1400) == .expired)
+            #expect(reason(replicated(fetchedAt: 1000, status: 304), now: 1000) == .malformed)
+
             #expect(
-                try store.upsertFromPeer(replicated(fetchedAt: 900), peer: "12D3KooWA", now: 1000)
-                    == .ignored(.notNewer))
-            #expect(try store.upsertFromPeer(replicated(fetchedAt: 1100), peer: "12D3KooWB", now: 1100) == .updated)
+                try store.upsertFromPeer(verified(replicated(fetchedAt: 1000), now: 1000), peer: "12D3KooWA", now: 1000)
+                    == .inserted)
             #expect(
-                try store.upsertFromPeer(
-                    replicated(fetchedAt: 1200, cid: ContentID.of(Data("x".utf8))), peer: "p", now: 1200)
-                    == .ignored(.cidMismatch))
+                try store.upsertFromPeer(verified(replicated(fetchedAt: 1000), now: 1000), peer: "12D3KooWA", now: 1000)
+                    == .duplicate)
             #expect(
-                try store.upsertFromPeer(
-                    replicated(fetchedAt: 1200, key: String(repeating: "0", count: 64)), peer: "p", now: 1200)
-                    == .ignored(.keyMismatch))
-            #expect(try store.upsertFromPeer(replicated(fetchedAt: 99999), peer: "p", now: 1200) == .ignored(.badTimes))
+                try store.upsertFromPeer(verified(replicated(fetchedAt: 900), now: 1000), peer: "12D3KooWA", now: 1000)
+                    == .notNewer)
+            #expect(
+                try store.upsertFromPeer(verified(replicated(fetchedAt: 1100), now: 1100), peer: "12D3KooWB", now: 1100)
+                    == .updated)
             let stored = try #require(try store.entry(forKey: request.key))
             #expect(stored.origin == .peer && stored.originPeer == "12D3KooWB" && stored.fetchedAt == 1100)
             let counters = try store.counters()
             #expect(counters[Counter.peerStored] == 2)
-            #expect(counters["peer_ignored.not_newer"] == 2)
-            #expect(counters["peer_ignored.cid_mismatch"] == 1)
             // A local write is newer than the peer copy; a late peer copy must not replace it.
             try store.storeFetched(
                 response("[]"), target: request, ttl: 300, tokenFingerprint: "fp", now: 1500, leaseOwner: nil,
                 counters: [:])
-            #expect(try store.upsertFromPeer(replicated(fetchedAt: 1400), peer: "p", now: 1500) == .ignored(.notNewer))
+            #expect(
+                try store.upsertFromPeer(verified(replicated(fetchedAt: 1400), now: 1500), peer: "p", now: 1500)
+                    == .notNewer)
             #expect(try store.entry(forKey: request.key)?.body == Data("[]".utf8))
         }
     }
@@ -102,7 +117,7 @@ struct StoreTests {
             try store.storeFetched(
                 response("2"), target: b, ttl: 1000, tokenFingerprint: "fp", now: 100, leaseOwner: nil, counters: [:])
             let body = Data("3".utf8)
-            try store.upsertFromPeer(
+            _ = try store.upsertFromPeer(
                 ReplicatedEntry(
                     key: c.key, method: "GET", url: c.pathAndQuery, accept: c.accept, apiVersion: c.apiVersion,
                     status: 200,

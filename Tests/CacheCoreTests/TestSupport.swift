@@ -55,3 +55,10 @@ func expectError(
         Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
     }
 }
+
+extension CacheStore {
+    /// Verifies `entry` as the daemon verifies what peers send, then stores it.
+    func upsertFromPeer(_ entry: ReplicatedEntry, peer: String, now: Double) throws -> PeerUpsertOutcome {
+        try upsertFromPeer(VerifiedEntry(checking: entry, now: now), peer: peer, now: now)
+    }
+}

@@ -98,7 +98,7 @@ struct TravellingValidatorTests {
             let older = replicated(
                 request, body: #"{"runners":[]}"#, fetchedAt: 900,
                 validators: [TokenValidator(tokenFingerprint: Self.fpC, etag: #"W/"c""#, lastModified: nil)])
-            #expect(try store.upsertFromPeer(older, peer: "12D3KooWPeer", now: 1000) == .ignored(.notNewer))
+            #expect(try store.upsertFromPeer(older, peer: "12D3KooWPeer", now: 1000) == .notNewer)
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpC) == nil)
 
             // Same body, later fetch: validators merge (the same fingerprint takes the newer value).

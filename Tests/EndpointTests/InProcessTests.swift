@@ -8,7 +8,7 @@ import Testing
 @testable import LocalEndpoint
 
 /// The two seams the fleet plugs into, checked in-process: every lookup the store cannot serve fresh asks the
-/// `MissForwarder` first, and a successful write reports its keys to `onInvalidate`.
+/// client's `MissForwarder` first, and a successful write hands its keys to the `Invalidator`.
 @Suite("Local endpoint seams (in-process)", .serialized)
 struct InProcessTests {
     /// Records the lookups it is asked; answers those whose path is in `answers`.
@@ -27,7 +27,20 @@ struct InProcessTests {
         }
     }
 
-    @Test("the forwarder is asked before GitHub; writes report their keys and time to onInvalidate")
+    /// Records what it is told, and marks it in the store as the daemon would.
+    final class RecordingInvalidator: Invalidator {
+        let store: CacheStore
+        let reports = Mutex<[Invalidation]>([])
+
+        init(store: CacheStore) { self.store = store }
+
+        func invalidate(_ invalidation: Invalidation) async throws(GHCacheError) -> Int {
+            reports.withLock { $0.append(invalidation) }
+            return try store.invalidate(invalidation)
+        }
+    }
+
+    @Test("the forwarder is asked before GitHub; writes hand their keys and time to the invalidator")
     func seams() async throws {
         try await Environment.with { environment in
             let script = TestPaths.packageRoot.appendingPathComponent("Tests/Python/write_proxy.py").path
@@ -38,11 +51,14 @@ struct InProcessTests {
                 "HOME": environment.root, "CACHE_DIR": environment.cacheDir, "GITHUB_API_URL": proxyURL,
             ])
             let forwarder = RecordingForwarder(answers: ["/repos/octo/fleet": Data(#"{"from":"fleet"}"#.utf8)])
-            let invalidated = Mutex<[([String], Double)]>([])
+            let resources = try DaemonResources.open(configuration, logger: Logger(label: "test.endpoint"))
+            let client = CacheClient(
+                configuration: configuration, store: resources.store, transport: resources.transport,
+                tokens: TokenProvider(fixed: nil, configuration: configuration), forwarder: forwarder)
+            let invalidator = RecordingInvalidator(store: resources.store)
             let endpoint = try LocalEndpoint.start(
-                LocalEndpointSettings(configuration: configuration), forwarder: forwarder,
-                onInvalidate: { keys, time in invalidated.withLock { $0.append((keys, time)) } },
-                logger: Logger(label: "test.endpoint"))
+                LocalEndpointSettings(configuration: configuration), resources: resources, client: client,
+                invalidator: invalidator, logger: Logger(label: "test.endpoint"))
             let running = Task { try await endpoint.run() }
             defer { running.cancel() }
             try await eventually("api.sock did not appear") {
@@ -71,9 +87,10 @@ struct InProcessTests {
             let before = Date().timeIntervalSince1970
             let patch = try await get("/repos/octo/hello", ["-X", "PATCH", "-d", "{}"])
             #expect(patch.status == 200)
-            let reports = invalidated.withLock { $0 }
+            let reports = invalidator.reports.withLock { $0 }
             try #require(reports.count == 1)
-            let (keys, time) = reports[0]
+            let (keys, time) = (reports[0].keys, reports[0].at)
+            #expect(!reports[0].refresh, "a write leaves revalidation to the next lookup")
             let repo = try RequestTarget("/repos/octo/hello", accept: "*/*", apiBase: configuration.apiURL)
             let plain = try RequestTarget("/repos/octo/hello", apiBase: configuration.apiURL)
             #expect(keys.contains(repo.key), "the stored entry (curl's Accept) is reported")
@@ -81,10 +98,11 @@ struct InProcessTests {
             #expect(time >= before && time <= Date().timeIntervalSince1970)
             // GraphQL is never a write to invalidate.
             _ = try await get("/graphql", ["-X", "POST", "-d", #"{"query":"{viewer{login}}"}"#])
-            #expect(invalidated.withLock { $0.count } == 1)
+            #expect(invalidator.reports.withLock { $0.count } == 1)
 
             running.cancel()
             _ = await running.result
+            await resources.close()
             #expect(!FileManager.default.fileExists(atPath: configuration.apiSocketPath))
         }
     }

@@ -90,9 +90,9 @@ struct RewritingTests {
     @Test("Cache-Control and X-GHCache-TTL map to ghcache-get's options")
     func options() throws {
         func parse(_ fields: [(String, String)]) -> Result<LookupOptions, GHCacheError> {
-            var headers = HTTPFields()
-            for (name, value) in fields { headers.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
-            return EndpointCore.lookupOptions(headers, maxStale: 86400)
+            let headers = Dictionary(fields.map { ($0.0.lowercased(), $0.1) }) { $1 }
+            return EndpointContract.lookupOptions(
+                cacheControl: headers["cache-control"], ttl: headers["x-ghcache-ttl"], maxStale: 86400)
         }
         #expect(try parse([]).get() == LookupOptions(maxStale: 86400))
         #expect(try parse([("Cache-Control", "no-cache")]).get().noCache)
@@ -105,6 +105,24 @@ struct RewritingTests {
         ] {
             #expect(throws: GHCacheError.self) { try parse(bad).get() }
         }
+        // What ghcache-get sends (EndpointContract.requestHeaders) is read back as the same options.
+        for options in [
+            LookupOptions(maxStale: 0), LookupOptions(ttlOverride: 0, noCache: true, maxStale: 60),
+            LookupOptions(ttlOverride: EndpointContract.maxTTL, offline: true, maxStale: 86400 * 365),
+        ] {
+            #expect(try parse(EndpointContract.requestHeaders(options, ttl: options.ttlOverride)).get() == options)
+        }
+    }
+
+    @Test("a failed lookup's message and kind survive the trip back to ghcache-get")
+    func failures() {
+        for status in ExitStatus.allCases where status != .ok {
+            let error = GHCacheError("line one\nnaïve 100% — \"quoted\"", exitStatus: status)
+            let headers = Dictionary(EndpointContract.errorHeaders(error).map { ($0.0.lowercased(), $0.1) }) { $1 }
+            #expect(headers.values.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } })
+            #expect(EndpointContract.error(fromHeaders: { headers[$0.lowercased()] }) == error)
+        }
+        #expect(EndpointContract.error(fromHeaders: { _ in nil }) == nil)
     }
 
     @Test("a write invalidates the written path and its parent")

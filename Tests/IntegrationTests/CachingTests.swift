@@ -77,6 +77,10 @@ struct CachingTests {
             #expect(try await env.get("runners", "--org", "octo").status == 0)
             let hit = try await env.get("runners", "--org", "octo", "--offline", "--ttl", "0")
             #expect(hit.status == 0 && hit.stderr.contains("warning: serving a cached copy"))
+            // Flags before the subcommand, as gh accepts them.
+            let before = try await env.get("--offline", "--ttl", "0", "api", "/orgs/octo/actions/runners")
+            #expect(before.status == 0, "\(before.stderr)")
+            #expect(before.stdout == hit.stdout)
             #expect(env.server.stats().total == 1)
         }
     }

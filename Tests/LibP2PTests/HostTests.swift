@@ -69,10 +69,14 @@ struct HostTests {
             #expect(a.connectedPeers == [b.peerID])
 
             let info = try await a.identify(b.peerID)
-            #expect(info.agentVersion == "ghcache-peer/0.1")
+            #expect(info.agentVersion == "swift-libp2p/0.1")
             #expect(info.protocolVersion == "ipfs/0.1.0")
             #expect(info.protocols.contains(Self.echo))
             #expect(info.listenAddresses == [addr.withoutPeerID])
+            // A wildcard listen address is advertised as the interfaces' addresses: nobody can dial 0.0.0.0.
+            let wildcard = Host.dialable(try Multiaddr(parsing: "/ip4/0.0.0.0/tcp/4001"))
+            #expect(wildcard.contains(try Multiaddr(parsing: "/ip4/127.0.0.1/tcp/4001")))
+            #expect(!wildcard.contains { $0.description.hasPrefix("/ip4/0.0.0.0") })
             #expect(info.publicKey == b.identity.publicKey)
             #expect(try await a.ping(b.peerID) > .zero)
 

@@ -10,7 +10,9 @@ enum Fixtures {
 
     static func entry(body: String = #"[{"id":1,"name":"hello"}]"#) -> ReplicatedEntry {
         ReplicatedEntry(
-            key: "GET /repos/octo/hello/actions/runs?status=queued|application/vnd.github+json|2022-11-28",
+            key: RequestTarget.key(
+                method: "GET", url: "/repos/octo/hello/actions/runs?status=queued",
+                accept: "application/vnd.github+json", apiVersion: "2022-11-28"),
             url: "/repos/octo/hello/actions/runs?status=queued", accept: "application/vnd.github+json",
             apiVersion: "2022-11-28", status: 200,
             headers: [

@@ -23,34 +23,48 @@ import Testing
         let entry = Fixtures.entry()
         let message = try codec.seal(entry, now: now)
         #expect(message.allSatisfy { $0 < 0x80 })
-        #expect(try codec.open(message, now: now + 5) == entry)
+        #expect(try codec.open(message, now: now + 5).entry == entry)
         #expect(codec.topic == Fixtures.key.topic)
+    }
+
+    @Test("the largest message fits in one gossipsub RPC with its fields, so receivers see and count it")
+    func largestMessageFitsInOneRPC() throws {
+        // A signed message as Publisher sends it: a 52-character topic, a 38-byte Ed25519 peer ID, an 8-byte
+        // sequence number, a 64-byte signature and the 36-byte key, in one RPC.
+        let message = WireMessage(
+            from: [UInt8](repeating: 1, count: 38), data: [UInt8](repeating: 0x41, count: FleetCodec.maxMessageBytes),
+            seqno: [UInt8](repeating: 2, count: 8), topics: [codec.topic], signature: [UInt8](repeating: 3, count: 64),
+            key: [UInt8](repeating: 4, count: 36))
+        let rpc = GossipRPC(messages: [message]).encoded()
+        #expect(rpc.count <= GossipParameters().maxRPCSize)
+        #expect(rpc.count > GossipParameters().maxRPCSize - FleetCodec.rpcReserveBytes)
     }
 
     @Test func mapsFailuresToReasons() throws {
         let entry = Fixtures.entry()
         let message = try codec.seal(entry, now: now)
         #expect(
-            reason { try FleetCodec(key: FleetKey(secret: "other fleet")).open(message, now: now) } == .undecryptable)
-        #expect(reason { try codec.open(Array("not a token".utf8), now: now) } == .undecryptable)
-        #expect(reason { try codec.open([0xFF, 0x00], now: now) } == .undecryptable)
-        #expect(reason { try codec.open(message, now: now + 601) } == .expired)  // token TTL (replay bound)
-        #expect(reason { try codec.open(message, now: now - 61) } == .clockSkew)
+            reason { try FleetCodec(key: FleetKey(secret: "other fleet")).open(message, now: now).entry }
+                == .undecryptable)
+        #expect(reason { try codec.open(Array("not a token".utf8), now: now).entry } == .undecryptable)
+        #expect(reason { try codec.open([0xFF, 0x00], now: now).entry } == .undecryptable)
+        #expect(reason { try codec.open(message, now: now + 601).entry } == .expired)  // token TTL (replay bound)
+        #expect(reason { try codec.open(message, now: now - 61).entry } == .clockSkew)
         #expect(
-            reason { try codec.open([UInt8](repeating: 0x41, count: FleetCodec.maxMessageBytes + 1), now: now) }
+            reason { try codec.open([UInt8](repeating: 0x41, count: FleetCodec.maxMessageBytes + 1), now: now).entry }
                 == .oversized)
 
         let fernet = Fernet(key: Fixtures.key)
         let notEnvelope = Array(fernet.encrypt(Array("hello".utf8), now: now).utf8)
-        #expect(reason { try codec.open(notEnvelope, now: now) } == .malformed)
+        #expect(reason { try codec.open(notEnvelope, now: now).entry } == .malformed)
         var tampered = Fixtures.metadata(entry)
         tampered["cid"] = ContentID.of(Data("something else".utf8))
         let mismatched = Array(
             fernet.encrypt(try Fixtures.envelope(metadata: tampered, body: entry.body), now: now).utf8)
-        #expect(reason { try codec.open(mismatched, now: now) } == .cidMismatch)
+        #expect(reason { try codec.open(mismatched, now: now).entry } == .cidMismatch)
         // The entry expires 119 s after `now`; a fresh token for it is still refused once it is stale.
         let late = now + 200
-        #expect(reason { try codec.open(try codec.seal(entry, now: late), now: late) } == .expired)
+        #expect(reason { try codec.open(try codec.seal(entry, now: late), now: late).entry } == .expired)
     }
 
     @Test func sealRefusesMessagesOverTheCap() throws {
@@ -64,14 +78,6 @@ import Testing
                 _ = try codec.seal(entry, now: now)
                 return entry
             } == .oversized)
-    }
-
-    @Test func onlyStrictlyNewerFetchesReplaceStoredRows() {
-        let entry = Fixtures.entry()
-        #expect(FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: nil))
-        #expect(FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds - 1))
-        #expect(!FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds))
-        #expect(!FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: entry.fetchedAtMilliseconds + 1))
     }
 
     /// The documented decoder (Tests/Python/decode_envelope.py, only `cryptography`) reads Swift's messages.

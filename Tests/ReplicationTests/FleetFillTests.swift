@@ -9,23 +9,25 @@ import Testing
 
 /// Daemons in this process (each with its own cache directory, store and libp2p host on 127.0.0.1), one stand-in.
 /// The real-process fleet tests are in FleetTests; these drive the fill protocol directly through the daemons'
-/// miss forwarders, as the local endpoint does.
+/// cache clients, as the local endpoint does.
 private final class InProcessFleet: Sendable {
     let server: StandInServer
     let root: String
     let daemons: [PeerDaemon]
+    let resources: [DaemonResources]
     let configurations: [Configuration]
     let tasks: [Task<Void, Never>]
 
     static let token = "fill-test-token"
 
     private init(
-        server: StandInServer, root: String, daemons: [PeerDaemon], configurations: [Configuration],
-        tasks: [Task<Void, Never>]
+        server: StandInServer, root: String, daemons: [PeerDaemon], resources: [DaemonResources],
+        configurations: [Configuration], tasks: [Task<Void, Never>]
     ) {
         self.server = server
         self.root = root
         self.daemons = daemons
+        self.resources = resources
         self.configurations = configurations
         self.tasks = tasks
     }
@@ -38,6 +40,7 @@ private final class InProcessFleet: Sendable {
         let server = try await StandInServer.start()
         let root = NSTemporaryDirectory() + "ghcache-fill-\(UUID().uuidString)"
         var daemons: [PeerDaemon] = []
+        var resourceList: [DaemonResources] = []
         var configurations: [Configuration] = []
         var tasks: [Task<Void, Never>] = []
         var logger = Logger(label: "fill-test")
@@ -57,13 +60,16 @@ private final class InProcessFleet: Sendable {
             // Prewarming waits until every daemon of the test fleet has started and heard the others.
             settings.refreshStartDelay = .milliseconds(300 * count + 1500)
             settings.bootstrapPeers = daemons.first.map { [$0.addresses[0]] } ?? []
-            let daemon = try await PeerDaemon.start(settings, logger: logger)
+            let resources = try DaemonResources.open(configuration, logger: logger)
+            let daemon = try await PeerDaemon.start(settings, resources: resources, logger: logger)
+            resourceList.append(resources)
             daemons.append(daemon)
             configurations.append(configuration)
             tasks.append(Task { try? await daemon.run() })
         }
         let fleet = InProcessFleet(
-            server: server, root: root, daemons: daemons, configurations: configurations, tasks: tasks)
+            server: server, root: root, daemons: daemons, resources: resourceList, configurations: configurations,
+            tasks: tasks)
         let deadline = Date().addingTimeInterval(20)
         while daemons.contains(where: { $0.fleetMembers.count < count - 1 }), Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
@@ -72,14 +78,8 @@ private final class InProcessFleet: Sendable {
         return fleet
     }
 
-    /// A cache client on runner `index` whose misses go through its daemon's fleet fill.
-    func client(_ index: Int) throws -> CacheClient {
-        CacheClient(
-            configuration: configurations[index], store: try CacheStore.open(directory: configurations[index].cacheDir),
-            transport: HTTPTransport(connectTimeout: 10, readTimeout: 10),
-            tokens: TokenProvider(fixed: Self.token, configuration: configurations[index]),
-            forwarder: daemons[index].missForwarder)
-    }
+    /// Runner `index`'s cache client (its daemon's): misses go through the fleet fill.
+    func client(_ index: Int) throws -> CacheClient { daemons[index].client }
 
     func target(_ path: String) throws -> RequestTarget { try RequestTarget(path, apiBase: server.baseURL) }
 
@@ -90,6 +90,7 @@ private final class InProcessFleet: Sendable {
     func stop() async {
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        for resource in resources { await resource.close() }
         await server.shutdown()
         try? FileManager.default.removeItem(atPath: root)
     }

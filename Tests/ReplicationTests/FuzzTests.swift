@@ -37,9 +37,9 @@ import Testing
         for _ in 0..<2000 {
             let count = Int(generator.next() % 300)
             let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            #expect(throws: Rejection.self) { try codec.open(bytes, now: now) }
+            #expect(throws: Rejection.self) { try codec.open(bytes, now: now).entry }
             let ascii = bytes.map { UInt8(ascii: "A") + $0 % 58 }  // base64-looking noise
-            #expect(throws: Rejection.self) { try codec.open(ascii, now: now) }
+            #expect(throws: Rejection.self) { try codec.open(ascii, now: now).entry }
         }
     }
 
@@ -49,7 +49,7 @@ import Testing
         for _ in 0..<2000 {
             let mutated = mutate(message, &generator)
             guard mutated != message else { continue }
-            #expect(throws: Rejection.self) { try codec.open(mutated, now: now) }
+            #expect(throws: Rejection.self) { try codec.open(mutated, now: now).entry }
         }
     }
 
@@ -65,7 +65,7 @@ import Testing
                 round % 2 == 0
                 ? mutate(envelope, &generator) : [1] + (try Zlib.compress(mutate(inner, &generator)))
             do {
-                let decoded = try Envelope.decode(candidate, now: now)
+                let decoded = try Envelope.decode(candidate, now: now).entry
                 #expect(decoded.cid == ContentID.of(decoded.body))
             } catch {
                 #expect(RejectReason.allCases.contains(error.reason))

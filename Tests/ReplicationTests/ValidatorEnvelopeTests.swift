@@ -36,14 +36,14 @@ import Testing
     @Test(arguments: [0, 1, 3, TokenValidator.maxPerEntry])
     func validatorsRoundTrip(count: Int) throws {
         let entry = Self.withValidators(count)
-        let decoded = try Envelope.decode(try Envelope.encode(entry), now: now)
+        let decoded = try Envelope.decode(try Envelope.encode(entry), now: now).entry
         #expect(decoded == entry)
         #expect(decoded.validators.count == count)
     }
 
     @Test func writersSendAtMostEightNewestFirst() throws {
         let entry = Self.withValidators(TokenValidator.maxPerEntry + 3)
-        let decoded = try Envelope.decode(try Envelope.encode(entry), now: now)
+        let decoded = try Envelope.decode(try Envelope.encode(entry), now: now).entry
         #expect(decoded.validators == Array(entry.validators.prefix(TokenValidator.maxPerEntry)))
     }
 
@@ -66,10 +66,11 @@ import Testing
         let entry = Fixtures.entry()
         var metadata = Fixtures.metadata(entry)
         #expect(metadata["validators"] == nil)
-        let decoded = try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now)
+        let decoded = try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now).entry
         #expect(decoded == entry && decoded.validators.isEmpty)
         metadata["validators"] = NSNull()
-        #expect(try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now) == entry)
+        #expect(
+            try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now).entry == entry)
     }
 
     /// Old peers decode the metadata with a `Decodable` that has no `validators`: unknown keys are ignored, so new
@@ -80,7 +81,7 @@ import Testing
         metadata["validators"] = [
             ["token_fp": Self.fingerprint(9), "etag": #"W/"x""#, "future": 1] as [String: Any]
         ]
-        let decoded = try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now)
+        let decoded = try Envelope.decode(try Fixtures.envelope(metadata: metadata, body: entry.body), now: now).entry
         #expect(
             decoded.validators == [
                 TokenValidator(tokenFingerprint: Self.fingerprint(9), etag: #"W/"x""#, lastModified: nil)
@@ -94,7 +95,7 @@ import Testing
             metadata["validators"] = validators
             let bytes = try Fixtures.envelope(metadata: metadata, body: entry.body)
             do {
-                _ = try Envelope.decode(bytes, now: now)
+                _ = try Envelope.decode(bytes, now: now).entry
                 return nil
             } catch {
                 return error.reason
@@ -132,7 +133,7 @@ import Testing
     @Test func fleetCodecCarriesValidatorsThroughFernet() throws {
         let codec = FleetCodec(key: Fixtures.key)
         let entry = Self.withValidators(2)
-        let opened = try codec.open(try codec.seal(entry, now: now), now: now)
+        let opened = try codec.open(try codec.seal(entry, now: now), now: now).entry
         #expect(opened.validators == entry.validators)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Answers GitHub REST GETs from the store, else from GitHub, following DESIGN §3: TTL freshness,
 /// conditional revalidation with per-token validators, stale-if-error, `Retry-After` and rate-limit
@@ -11,16 +12,24 @@ public final class CacheClient: Sendable {
     private let transport: any GitHubTransport
     private let tokens: TokenProvider
     private let forwarder: (any MissForwarder)?
+    private let observer: (any StoreObserver)?
     private let clock: @Sendable () -> Double
+    /// The store's token fingerprint key, read on the first lookup that needs it (the daemon installs the fleet's
+    /// before it builds its client).
+    private let fingerprinter = Mutex<TokenFingerprinter?>(nil)
+    /// The lookups of this process that are asking the forwarder or GitHub, by what they ask: a lookup that finds
+    /// its twin running waits for that one's answer (single flight) instead of asking again.
+    private let flights = Mutex<[Flight: Task<Result<LookupResult, GHCacheError>, Never>]>([:])
 
     /// How often a process waiting for a concurrent fetch of the same key polls the store.
     static let pollInterval: Duration = .milliseconds(20)
 
-    /// Creates a client. `forwarder`, when set, is asked to answer every lookup the store cannot serve fresh
-    /// before this client calls GitHub itself.
+    /// Creates a client. `tokens` gives the token of lookups made without one of their own; `forwarder`, when set,
+    /// is asked to answer every lookup the store cannot serve fresh before this client calls GitHub itself;
+    /// `observer` is told every row written from GitHub's answer.
     public init(
         configuration: Configuration, store: CacheStore, transport: any GitHubTransport, tokens: TokenProvider,
-        forwarder: (any MissForwarder)? = nil,
+        forwarder: (any MissForwarder)? = nil, observer: (any StoreObserver)? = nil,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.configuration = configuration
@@ -28,11 +37,25 @@ public final class CacheClient: Sendable {
         self.transport = transport
         self.tokens = tokens
         self.forwarder = forwarder
+        self.observer = observer
         self.clock = clock
     }
 
-    /// Answers one GET.
+    /// Answers one GET with the client's own token (resolved only if GitHub or the forwarder must be asked).
     public func get(_ target: RequestTarget, options: LookupOptions) async throws(GHCacheError) -> LookupResult {
+        try await lookup(target, options: options, token: tokens.token)
+    }
+
+    /// Answers one GET for a caller that brought its own token (the local endpoint's `Authorization`).
+    public func get(_ target: RequestTarget, options: LookupOptions, token: String?) async throws(GHCacheError)
+        -> LookupResult
+    {
+        try await lookup(target, options: options) { token }
+    }
+
+    private func lookup(_ target: RequestTarget, options: LookupOptions, token resolveToken: () -> String?)
+        async throws(GHCacheError) -> LookupResult
+    {
         let key = target.key
         let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
         let now = clock()
@@ -48,14 +71,41 @@ public final class CacheClient: Sendable {
         if options.offline {
             return try serveStale(context, because: "--offline", failing: .unavailable)
         }
-        let token = tokens.token()
-        let fingerprint = try TokenFingerprinter(cacheDir: configuration.cacheDir).fingerprint(token)
+        let token = resolveToken()
+        let fingerprint = try fingerprint(token)
         if let backoff = try store.backoff(scope: fingerprint, now: now) {
             return try serveStale(context, because: Self.describe(backoff), failing: .unavailable)
         }
-        if let forwarder,
+        let flight = Flight(key: key, ttl: ttl, options: options)
+        let (task, leads) = flights.withLock { running -> (Task<Result<LookupResult, GHCacheError>, Never>, Bool) in
+            if let twin = running[flight] { return (twin, false) }
+            let task = Task { () async -> Result<LookupResult, GHCacheError> in
+                do throws(GHCacheError) {
+                    return .success(try await self.ask(context, token: token, fingerprint: fingerprint))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            running[flight] = task
+            return (task, true)
+        }
+        let outcome = await task.value
+        guard !leads else {
+            _ = flights.withLock { $0.removeValue(forKey: flight) }
+            return try outcome.get()
+        }
+        return try joined(outcome, context)
+    }
+
+    /// What a lookup waits for when it is the first of its kind in this process: the forwarder (the daemon or the
+    /// key's owner), else the store's fetch lease (one fetch across the machine's processes), else GitHub.
+    private func ask(_ context: Attempt, token: String?, fingerprint: String) async throws(GHCacheError)
+        -> LookupResult
+    {
+        let (target, key, now) = (context.target, context.key, context.startedAt)
+        if let forwarder, context.options.askForwarder,
             let answer = try await forwarder.forward(
-                ForwardedLookup(target: target, ttl: ttl, options: options, token: token, stored: entry))
+                ForwardedLookup(target: target, ttl: context.ttl, options: context.options, token: token))
         {
             return answer
         }
@@ -76,6 +126,47 @@ public final class CacheClient: Sendable {
         return try await fetch(context, token: token, fingerprint: fingerprint, leaseOwner: holdsLease ? owner : nil)
     }
 
+    /// Lookups that share one flight: same key, TTL and options.
+    private struct Flight: Hashable {
+        let key: String
+        let ttl: Int
+        let options: LookupOptions
+    }
+
+    /// A lookup that waited for its twin's answer: served from it, counted as a coalesced hit (or a stale copy, or
+    /// the same failure), never as another call to GitHub.
+    private func joined(_ outcome: Result<LookupResult, GHCacheError>, _ context: Attempt) throws(GHCacheError)
+        -> LookupResult
+    {
+        let answer: LookupResult
+        switch outcome {
+        case .success(let success): answer = success
+        case .failure(let failure):
+            try store.increment(Self.tally(Counter.failures, context, plus: [:]))
+            throw failure
+        }
+        var shared = answer
+        shared.rateLimit = nil
+        shared.upstreamHeaders = nil
+        if answer.servedFrom == .stale {
+            try store.recordServed(key: context.key, counter: Self.outcome(Counter.staleServed, context), now: clock())
+            return shared
+        }
+        let counter = Self.outcome(Counter.localHits, context)
+        try store.recordServed(key: context.key, counter: counter, now: clock())
+        if counter == Counter.localHits { try store.increment(Counter.coalesced) }
+        shared.servedFrom = .joinedConcurrentFetch
+        return shared
+    }
+
+    /// The fingerprint of `token` under the store's key (loaded once).
+    private func fingerprint(_ token: String?) throws(GHCacheError) -> String {
+        if let loaded = fingerprinter.withLock({ $0 }) { return loaded.fingerprint(token) }
+        let loaded = try TokenFingerprinter(cacheDir: configuration.cacheDir)
+        fingerprinter.withLock { $0 = loaded }
+        return loaded.fingerprint(token)
+    }
+
     /// Releases the HTTP client, if one was created.
     public func shutdown() async {
         await transport.shutdown()
@@ -83,7 +174,7 @@ public final class CacheClient: Sendable {
 
     // MARK: - Steps
 
-    private struct Attempt {
+    private struct Attempt: Sendable {
         let target: RequestTarget
         let key: String
         let ttl: Int
@@ -160,7 +251,7 @@ public final class CacheClient: Sendable {
                 response,
                 target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
                 leaseOwner: leaseOwner, counters: Self.tally(Counter.misses, context))
-            LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
+            observer?.stored(key: context.key)
             var answer = result(entry, context.target, .miss, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
             answer.upstreamHeaders = response.headers
@@ -179,7 +270,7 @@ public final class CacheClient: Sendable {
                     "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
                     exitStatus: .githubError)
             }
-            LocalNotifier.notify(key: context.key, socketPath: configuration.peerSocketPath)
+            observer?.stored(key: context.key)
             var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
             answer.rateLimit = rateLimit
             answer.upstreamHeaders = response.headers

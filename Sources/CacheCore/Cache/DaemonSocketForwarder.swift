@@ -47,14 +47,12 @@ public final class DaemonSocketForwarder: MissForwarder {
         guard let token = lookup.token, daemonIsRunning(),
             let url = Self.url(socketPath: socketPath, pathAndQuery: lookup.target.pathAndQuery)
         else { return nil }
-        var cacheControl = ["max-stale=\(lookup.options.maxStale)"]
-        if lookup.options.noCache { cacheControl.insert("no-cache", at: 0) }
-        let headers: [(String, String)] = [
-            ("User-Agent", "ghcache-get/\(GHCacheVersion.current)"),
-            ("Authorization", "Bearer \(token)"), ("Accept", lookup.target.accept),
-            ("X-GitHub-Api-Version", lookup.target.apiVersion), (EndpointHeader.ttl, String(lookup.ttl)),
-            ("Cache-Control", cacheControl.joined(separator: ", ")),
-        ]
+        let headers: [(String, String)] =
+            [
+                ("User-Agent", "ghcache-get/\(GHCacheVersion.current)"),
+                ("Authorization", "Bearer \(token)"), ("Accept", lookup.target.accept),
+                ("X-GitHub-Api-Version", lookup.target.apiVersion),
+            ] + EndpointContract.requestHeaders(lookup.options, ttl: lookup.ttl)
         let response: GitHubResponse
         do {
             response = try await transport.send(
@@ -79,12 +77,11 @@ public final class DaemonSocketForwarder: MissForwarder {
         -> LookupResult?
     {
         guard let outcome = response.headers[EndpointHeader.outcome.lowercased()] else { return nil }
-        if let message = response.headers[EndpointHeader.error.lowercased()] {
-            let kind = response.headers[EndpointHeader.errorKind.lowercased()].flatMap(ExitStatus.init(endpointName:))
+        if let failure = EndpointContract.error(fromHeaders: { response.headers[$0.lowercased()] }) {
             // The daemon could not reach GitHub at all: this process may see another network (a daemon in a
             // container or namespace, a proxy set only here), so it tries itself rather than fail.
-            if kind == .network { return nil }
-            throw GHCacheError(HeaderText.decode(message), exitStatus: kind ?? .githubError)
+            if failure.exitStatus == .network { return nil }
+            throw failure
         }
         guard (200..<300).contains(response.status), let servedFrom = ServedFrom(endpointLabel: outcome) else {
             throw GHCacheError(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The headers the local endpoint (`ghcache-peer`'s `api.sock`) adds to GitHub's, shared by the endpoint and
 /// by `ghcache-get` when it asks the daemon (``DaemonSocketForwarder``).
 public enum EndpointHeader {
@@ -31,5 +33,86 @@ extension ExitStatus {
     public init?(endpointName name: String) {
         guard let status = Self.allCases.first(where: { $0.endpointName == name.lowercased() }) else { return nil }
         self = status
+    }
+}
+
+/// The local endpoint's contract beyond GitHub's API, in one place for both ends: how a lookup's options travel in
+/// a request (`ghcache-get` → ``DaemonSocketForwarder`` → the endpoint, or any client that sets them), and how a
+/// failed lookup travels back so that `ghcache-get` fails exactly as it would have by itself.
+public enum EndpointContract {
+    /// The longest TTL a request may ask for, in seconds (a year, as `--ttl` allows).
+    public static let maxTTL = 31_536_000
+
+    /// The request headers that carry `options`: `Cache-Control` (`no-cache` = `--no-cache`, `only-if-cached` =
+    /// `--offline`, `max-stale=N` = `--max-stale`) and `X-GHCache-TTL: N` (`--ttl`) when `ttl` is given.
+    public static func requestHeaders(_ options: LookupOptions, ttl: Int?) -> [(String, String)] {
+        var directives: [String] = []
+        if options.noCache { directives.append("no-cache") }
+        if options.offline { directives.append("only-if-cached") }
+        directives.append("max-stale=\(options.maxStale)")
+        var headers = [("Cache-Control", directives.joined(separator: ", "))]
+        if let ttl { headers.append((EndpointHeader.ttl, String(ttl))) }
+        return headers
+    }
+
+    /// The options a request's `Cache-Control` and `X-GHCache-TTL` values ask for; `maxStale` when it names none
+    /// (a bare `max-stale` is any staleness). A bad value is a `usage` error that names it.
+    public static func lookupOptions(cacheControl: String?, ttl: String?, maxStale: Int)
+        -> Result<LookupOptions, GHCacheError>
+    {
+        var options = LookupOptions(maxStale: maxStale)
+        for directive in (cacheControl ?? "").split(separator: ",") {
+            let parts = directive.split(separator: "=", maxSplits: 1).map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            switch parts.first ?? "" {
+            case "no-cache": options.noCache = true
+            case "only-if-cached": options.offline = true
+            case "max-stale":
+                guard parts.count == 2 else {
+                    options.maxStale = 10 * 365 * 86400
+                    continue
+                }
+                guard let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
+                    seconds >= 0
+                else {
+                    return .failure(
+                        GHCacheError(
+                            "Cache-Control: max-stale=\(parts[1]) is not a number of seconds", exitStatus: .usage))
+                }
+                options.maxStale = seconds
+            default: continue
+            }
+        }
+        if options.noCache && options.offline {
+            return .failure(
+                GHCacheError(
+                    "Cache-Control: no-cache and only-if-cached contradict each other: pick one", exitStatus: .usage))
+        }
+        if let ttl {
+            guard let seconds = Int(ttl.trimmingCharacters(in: .whitespaces)), (0...maxTTL).contains(seconds) else {
+                return .failure(
+                    GHCacheError(
+                        "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to \(maxTTL))",
+                        exitStatus: .usage))
+            }
+            options.ttlOverride = seconds
+        }
+        return .success(options)
+    }
+
+    /// The response headers that say why a lookup failed: the message and its kind (the exit status).
+    public static func errorHeaders(_ error: GHCacheError) -> [(String, String)] {
+        [
+            (EndpointHeader.error, HeaderText.encode(error.message)),
+            (EndpointHeader.errorKind, error.exitStatus.endpointName),
+        ]
+    }
+
+    /// The failure an answer's headers report, if any (`header` looks a header up by its name).
+    public static func error(fromHeaders header: (String) -> String?) -> GHCacheError? {
+        guard let message = header(EndpointHeader.error) else { return nil }
+        let kind = header(EndpointHeader.errorKind).flatMap(ExitStatus.init(endpointName:))
+        return GHCacheError(HeaderText.decode(message), exitStatus: kind ?? .githubError)
     }
 }

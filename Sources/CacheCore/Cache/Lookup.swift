@@ -1,7 +1,7 @@
 import Foundation
 
 /// Per-request cache options (the `ghcache-get` flags).
-public struct LookupOptions: Sendable, Equatable {
+public struct LookupOptions: Sendable, Hashable {
     /// `--ttl`: freshness in seconds for this request, instead of the TTL rules.
     public var ttlOverride: Int?
     /// `--no-cache`: ignore the stored copy and ask GitHub (the answer still refreshes the cache).
@@ -16,13 +16,17 @@ public struct LookupOptions: Sendable, Equatable {
     /// Whether the outcome adds to this machine's lookup counters (`false`: a fill served for another runner,
     /// which that runner counts).
     public var countsAsLookup: Bool
+    /// Whether the client's ``MissForwarder`` may answer (`false`: a fill this daemon serves as the key's owner,
+    /// which must not be handed on again).
+    public var askForwarder: Bool
 
     /// Creates options.
     public init(
         ttlOverride: Int? = nil, noCache: Bool = false, offline: Bool = false, maxStale: Int = 86400,
-        revalidate: Bool = false, countsAsLookup: Bool = true
+        revalidate: Bool = false, countsAsLookup: Bool = true, askForwarder: Bool = true
     ) {
         self.countsAsLookup = countsAsLookup
+        self.askForwarder = askForwarder
         self.ttlOverride = ttlOverride
         self.noCache = noCache
         self.offline = offline

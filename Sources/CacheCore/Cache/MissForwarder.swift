@@ -18,6 +18,4 @@ public struct ForwardedLookup: Sendable {
     public var options: LookupOptions
     /// The API token of the request (`nil`: unauthenticated).
     public var token: String?
-    /// The stored copy, if any (stale, or ignored with `--no-cache`).
-    public var stored: CacheEntry?
 }

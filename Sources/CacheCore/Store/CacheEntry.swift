@@ -141,3 +141,28 @@ public struct ReplicatedEntry: Sendable, Equatable {
         self.validators = validators
     }
 }
+
+extension ReplicatedEntry {
+    // The envelope carries times as Unix milliseconds; the store keeps Unix seconds as `Double`. Converting through
+    // these accessors rounds to the millisecond, so an entry equals itself after a round trip through the envelope.
+
+    /// When the response was fetched from GitHub, in Unix milliseconds.
+    public var fetchedAtMilliseconds: Int64 {
+        get { Self.milliseconds(fetchedAt) }
+        set { fetchedAt = Double(newValue) / 1000 }
+    }
+
+    /// When the entry stops being fresh, in Unix milliseconds.
+    public var expiresAtMilliseconds: Int64 {
+        get { Self.milliseconds(expiresAt) }
+        set { expiresAt = Double(newValue) / 1000 }
+    }
+
+    /// Unix milliseconds of Unix seconds, rounded to nearest and clamped to `Int64`.
+    public static func milliseconds(_ seconds: Double) -> Int64 {
+        Int64(exactly: (seconds * 1000).rounded()) ?? (seconds < 0 ? .min : .max)
+    }
+
+    /// Unix milliseconds of a date, rounded to nearest and clamped to `Int64`.
+    public static func milliseconds(_ date: Date) -> Int64 { milliseconds(date.timeIntervalSince1970) }
+}

@@ -7,23 +7,11 @@ public enum PeerUpsertOutcome: Sendable, Equatable {
     case inserted
     /// A stored entry was replaced by the peer's newer copy.
     case updated
-    /// Nothing was stored.
-    case ignored(PeerIgnoreReason)
-}
-
-/// Why an entry from a peer was not stored. The raw value is the counter suffix
-/// (`peer_ignored.<reason>`).
-public enum PeerIgnoreReason: String, Sendable, CaseIterable {
-    /// The stored copy is as new or newer (`fetched_at` not earlier than the peer's).
-    case notNewer = "not_newer"
-    /// The body does not match the CID.
-    case cidMismatch = "cid_mismatch"
-    /// The key is not the hash of method, url, accept and API version.
-    case keyMismatch = "key_mismatch"
-    /// Not a cacheable response (method other than GET, or status outside 200-299).
-    case notCacheable = "not_cacheable"
-    /// `fetched_at` lies more than five minutes in the future, or `expires_at` before `fetched_at`.
-    case badTimes = "bad_times"
+    /// The store holds this very fetch already (same fetch time and body, e.g. from a second sync responder).
+    case duplicate
+    /// The store holds a copy fetched at the same time or later: nothing was stored (the caller counts it as
+    /// ``RejectReason/stale``).
+    case notNewer
 }
 
 /// The heartbeat row the `ghcache-peer` daemon writes and `ghcache-stats` reads.
@@ -64,29 +52,28 @@ public struct PeerStatus: Sendable, Equatable {
 
 extension CacheStore {
     /// Stores an entry received from `peer`, unless the store has one as new or newer (never
-    /// overwrites a newer `fetched_at`). Verifies the key and the CID first. Counts the outcome
-    /// in ``Counter/peerStored`` or ``Counter/peerIgnored(_:)``.
+    /// overwrites a newer `fetched_at`): the one "is it newer?" check, in the write transaction. Counts a stored
+    /// entry in ``Counter/peerStored``; the caller counts the others.
     ///
     /// The entry's ``ReplicatedEntry/validators`` are stored with it (and only when it is stored), so a
     /// runner whose token has the same fingerprint revalidates the copy with `If-None-Match`. Validators
     /// held for another body are dropped first.
     @discardableResult
-    public func upsertFromPeer(_ entry: ReplicatedEntry, peer: String, now: Double) throws(GHCacheError)
+    public func upsertFromPeer(_ verified: VerifiedEntry, peer: String, now: Double) throws(GHCacheError)
         -> PeerUpsertOutcome
     {
-        let reason = Self.rejection(of: entry, now: now)
+        let entry = verified.entry
         let kept = entry.headers.filter { CacheEntry.keptHeaders.contains($0.key.lowercased()) }
         return try write { db in
-            if let reason {
-                try Self.bump(db, [Counter.peerIgnored(reason.rawValue): 1])
-                return .ignored(reason)
-            }
             let existing = try Row.fetchOne(
                 db, sql: "SELECT fetched_at, cid, last_access, invalidated_at FROM entries WHERE key = ?",
                 arguments: [entry.key])
             if let existing, (existing["fetched_at"] as Double) >= entry.fetchedAt {
-                try Self.bump(db, [Counter.peerIgnored(PeerIgnoreReason.notNewer.rawValue): 1])
-                return .ignored(.notNewer)
+                let storedAt: Double = existing["fetched_at"]
+                let storedCID: String? = existing["cid"]
+                let same =
+                    ReplicatedEntry.milliseconds(storedAt) == entry.fetchedAtMilliseconds && storedCID == entry.cid
+                return same ? .duplicate : .notNewer
             }
             let seq = try Self.nextSeq(db)
             let lastAccess: Double = existing?["last_access"] ?? now
@@ -110,18 +97,6 @@ extension CacheStore {
             try Self.bump(db, [Counter.peerStored: 1])
             return existing == nil ? .inserted : .updated
         }
-    }
-
-    private static func rejection(of entry: ReplicatedEntry, now: Double) -> PeerIgnoreReason? {
-        guard entry.method == "GET", (200..<300).contains(entry.status) else { return .notCacheable }
-        guard entry.fetchedAt <= now + 300, entry.expiresAt >= entry.fetchedAt, entry.fetchedAt.isFinite,
-            entry.expiresAt.isFinite
-        else { return .badTimes }
-        let key = RequestTarget.key(
-            method: entry.method, url: entry.url, accept: entry.accept, apiVersion: entry.apiVersion)
-        guard key == entry.key else { return .keyMismatch }
-        guard ContentID.matches(entry.cid, body: entry.body) else { return .cidMismatch }
-        return nil
     }
 
     /// Key and fetch time of the entries still fresh at `now` (`expires_at > now`, not invalidated since

@@ -116,7 +116,8 @@ public final class CacheStore: Sendable {
 
     // MARK: - Opening
 
-    private static func prepareDirectory(_ directory: String) throws(GHCacheError) {
+    /// Creates the cache directory (0700) if missing; every file made in this process from now on is private.
+    static func prepareDirectory(_ directory: String) throws(GHCacheError) {
         umask(0o077)
         do {
             try FileManager.default.createDirectory(

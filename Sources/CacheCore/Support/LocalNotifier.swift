@@ -6,10 +6,16 @@
 
 /// Tells a running `ghcache-peer` about a local write: one datagram holding the row key, sent
 /// to the UNIX datagram socket `$CACHE_DIR/peer.sock`. Best effort: never blocks, never fails
-/// (no socket, no daemon, full buffer are all fine — the daemon also tails `seq`).
-public enum LocalNotifier {
-    /// Sends `key` to the socket at `socketPath` if one is there.
-    public static func notify(key: String, socketPath: String) {
+/// (no socket, no daemon, full buffer are all fine — the daemon also tails `seq`). `ghcache-get`'s ``StoreObserver``.
+public struct LocalNotifier: StoreObserver {
+    /// The daemon's datagram socket (`$CACHE_DIR/peer.sock`).
+    public let socketPath: String
+
+    /// A notifier for the socket at `socketPath`.
+    public init(socketPath: String) { self.socketPath = socketPath }
+
+    /// Sends `key` to the socket if one is there.
+    public func stored(key: String) {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(socketPath.utf8)

@@ -21,8 +21,6 @@ public enum Counter {
     public static let apiCalls = "api_calls"
     /// Entries a peer sent that were stored (new or newer).
     public static let peerStored = "peer_stored"
-    /// Entries a peer sent that were not stored, by reason: `peer_ignored.<reason>`.
-    public static func peerIgnored(_ reason: String) -> String { "peer_ignored.\(reason)" }
     /// Gossip messages published by the daemon.
     public static let gossipSent = "gossip_sent"
     /// Gossip messages received by the daemon.

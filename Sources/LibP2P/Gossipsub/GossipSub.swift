@@ -12,9 +12,9 @@ import Logging
 /// ```swift
 /// let gossip = GossipSub(host: host)
 /// await gossip.start()
-/// let messages = await gossip.subscribe("ghcache")
-/// await gossip.setValidator(topic: "ghcache") { message in message.data.isEmpty ? .reject : .accept }
-/// try await gossip.publish(topic: "ghcache", data: Array("hello".utf8))
+/// let messages = await gossip.subscribe("chat")
+/// await gossip.setValidator(topic: "chat") { message in message.data.isEmpty ? .reject : .accept }
+/// try await gossip.publish(topic: "chat", data: Array("hello".utf8))
 /// for await message in messages { print(message.from, message.data.count) }
 /// ```
 public actor GossipSub {
@@ -36,7 +36,7 @@ public actor GossipSub {
     private var background: [Task<Void, Never>] = []
     private var nextID: UInt64 = 0
     private var isRunning = false
-    private let logger = Logger(label: "ghcache.gossipsub")
+    private let logger = Logger(label: "libp2p.gossipsub")
 
     /// Creates the service; call `start()` to begin.
     public init(host: Host, parameters: GossipParameters = .init()) {
@@ -173,7 +173,7 @@ public actor GossipSub {
         guard writers[peer] === writer else { return }
         writers[peer] = nil
         router.removePeer(peer)
-        logger.debug("no gossipsub stream to peer", metadata: ["ghcache.peer": "\(peer)"])
+        logger.debug("no gossipsub stream to peer", metadata: ["libp2p.peer": "\(peer)"])
     }
 
     /// Reads the RPCs of one inbound stream until it ends.
@@ -210,7 +210,7 @@ public actor GossipSub {
 
     private func record(_ reason: GossipRejectReason, peer: PeerID, error: any Error) {
         router.recordRejectedRPC(reason)
-        logger.debug("dropped RPC", metadata: ["ghcache.peer": "\(peer)", "reason": "\(error)"])
+        logger.debug("dropped RPC", metadata: ["libp2p.peer": "\(peer)", "reason": "\(error)"])
     }
 
     private func heartbeat() {

@@ -17,7 +17,7 @@ public struct HostConfiguration: Sendable {
     /// Inbound connections held at once (all peers); more are refused.
     public var maxInboundConnections = 256
     /// The `agentVersion` sent in identify.
-    public var agentVersion = "ghcache-peer/0.1"
+    public var agentVersion = "swift-libp2p/0.1"
     /// Whether to ask every new peer for its identify record.
     public var identifyOnConnect = true
 

@@ -115,11 +115,26 @@ extension Host {
         }
     }
 
+    /// What a peer can dial for one of our listen addresses: a wildcard (`0.0.0.0`, `::`) is replaced by the
+    /// machine's interface addresses (nobody can dial `/ip4/0.0.0.0`).
+    static func dialable(_ address: Multiaddr) -> [Multiaddr] {
+        let plain = address.withoutPeerID
+        guard plain.components.count == 2, case .tcp(let port) = plain.components[1] else { return [plain] }
+        switch plain.components[0] {
+        case .ip4(let bytes) where bytes.allSatisfy({ $0 == 0 }):
+            return AdvertisedAddresses.of(listenAddress: "0.0.0.0", port: Int(port))
+        case .ip6(let bytes) where bytes.allSatisfy({ $0 == 0 }):
+            return AdvertisedAddresses.of(listenAddress: "::", port: Int(port))
+        default:
+            return [plain]
+        }
+    }
+
     /// Our identify record as seen on `stream`'s connection.
     func identifyRecord(observed: Multiaddr?) -> IdentifyInfo {
         IdentifyInfo(
             publicKey: identity.publicKey,
-            listenAddresses: listenAddresses.map(\.withoutPeerID),
+            listenAddresses: listenAddresses.flatMap(Self.dialable),
             protocols: protocols,
             observedAddress: observed,
             protocolVersion: Identify.protocolVersion,

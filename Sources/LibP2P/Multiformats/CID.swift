@@ -18,7 +18,7 @@ public struct CID: Hashable, Sendable, CustomStringConvertible, LosslessStringCo
         self.multihash = multihash
     }
 
-    /// The CIDv1 (codec raw, sha2-256) of `bytes`: the content ID ghcache uses for cached bodies.
+    /// The CIDv1 (codec raw, sha2-256) of `bytes`: e.g. the content ID of a cached body.
     ///
     /// `CID.raw(sha256Of: Array("hello world".utf8)).description` is
     /// `bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e`.

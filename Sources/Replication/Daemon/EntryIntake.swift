@@ -21,9 +21,9 @@ struct EntryIntake: Sendable {
     let store: CacheStore
     let logger: Logger
 
-    /// Opens `message`, checks it against the store and stores it. Never throws, whatever the bytes.
+    /// Opens `message` (every check: ``FleetCodec/open(_:now:)``) and stores it. Never throws, whatever the bytes.
     func take(_ message: some Collection<UInt8>, from sender: String, now: Date = Date()) -> Outcome {
-        let entry: ReplicatedEntry
+        let entry: VerifiedEntry
         do {
             entry = try codec.open(message, now: now)
         } catch {
@@ -33,34 +33,22 @@ struct EntryIntake: Sendable {
         return store(entry, from: sender, now: now)
     }
 
-    /// Checks an opened entry against the store and stores it (a gossip message, a sync frame, a fill answer).
-    func store(_ entry: ReplicatedEntry, from sender: String, now: Date = Date()) -> Outcome {
+    /// Stores a verified entry (a gossip message, a sync frame, a fill answer) unless the store holds this fetch or
+    /// a later one.
+    func store(_ verified: VerifiedEntry, from sender: String, now: Date = Date()) -> Outcome {
+        let entry = verified.entry
         do {
-            if let stored = try store.fetchedAt(key: entry.key) {
-                let storedMilliseconds = ReplicatedEntry.milliseconds(stored)
-                if !FleetCodec.isNewer(entry, thanStoredFetchedAtMilliseconds: storedMilliseconds) {
-                    if storedMilliseconds == entry.fetchedAtMilliseconds,
-                        try store.entry(forKey: entry.key)?.cid == entry.cid
-                    {
-                        return .duplicate
-                    }
-                    return .rejected(Rejection(.stale, "the store holds a copy fetched at \(storedMilliseconds) ms"))
-                }
-            }
-            let outcome = try store.upsertFromPeer(
-                entry, peer: entry.originPeer ?? sender, now: now.timeIntervalSince1970)
-            switch outcome {
+            switch try store.upsertFromPeer(verified, peer: entry.originPeer ?? sender, now: now.timeIntervalSince1970)
+            {
             case .inserted, .updated:
                 logger.trace(
                     "stored an entry from a peer",
                     metadata: ["ghcache.key": "\(entry.url)", "ghcache.peer": "\(entry.originPeer ?? sender)"])
                 return .stored
-            case .ignored(.notNewer):
-                return .rejected(Rejection(.stale, "a newer copy was stored meanwhile"))
-            case .ignored(.cidMismatch):
-                return .rejected(Rejection(.cidMismatch, "body does not match its CID"))
-            case .ignored(let reason):
-                return .rejected(Rejection(.malformed, "the store refused the entry (\(reason.rawValue))"))
+            case .duplicate:
+                return .duplicate
+            case .notNewer:
+                return .rejected(Rejection(.stale, "the store holds a copy fetched at the same time or later"))
             }
         } catch {
             logger.error("cannot store an entry from a peer: \(error.message)")

@@ -12,12 +12,14 @@ import ServiceLifecycle
 
 /// The `ghcache-peer` daemon as a swift-service-lifecycle `Service`: a libp2p host that publishes this machine's
 /// fetches to the fleet topic, stores valid entries from peers, runs join-time sync on every new connection, keeps
-/// the bootstrap peers connected and writes the heartbeat `ghcache-stats` reads.
+/// the bootstrap peers connected and keeps the heartbeat's peer list current.
 ///
-/// ``start(_:logger:)`` does everything that can fail for a user-visible reason (store, identity, port), so the
-/// caller can report it before running the service; ``run()`` returns after a graceful shutdown (or cancellation)
-/// with the heartbeat cleared and the socket removed.
-public final class PeerDaemon: Service, Sendable {
+/// It works on the process's ``DaemonResources`` (store, transport, heartbeat) and owns the process's one
+/// ``CacheClient`` (``client``: its forwarder is the fleet fill, its observer the publisher), which the local
+/// endpoint uses too. ``start(_:resources:logger:)`` does everything that can fail for a user-visible reason
+/// (identity, port), so the caller can report it before running the service; ``run()`` returns after a graceful
+/// shutdown (or cancellation) with the socket removed.
+public final class PeerDaemon: Service, Invalidator, Sendable {
     /// This daemon's peer ID (`12D3KooW…`).
     public let peerID: String
     /// The multiaddrs other peers can dial (`/ip4/…/tcp/…/p2p/12D3KooW…`).
@@ -35,6 +37,7 @@ public final class PeerDaemon: Service, Sendable {
     private let intake: EntryIntake
     private let sync: SyncService
     private let publisher: Publisher
+    private let heartbeat: Heartbeat
     private let socket: LocalWriteSocket?
     let membership: Membership
     private let control: ControlChannel
@@ -48,11 +51,16 @@ public final class PeerDaemon: Service, Sendable {
     let dialer: Dialer
     private let logger: Logger
 
+    /// The process's cache client: lookups the store cannot serve fresh go to the key's owner in the fleet (fleet
+    /// fill) before GitHub; every row it writes from GitHub is published.
+    public let client: CacheClient
+
     /// Marks resources stale on this runner and on every runner of the fleet (a write through the local endpoint, a
     /// webhook); with `refresh`, each key's owner revalidates it a moment later.
-    public func invalidate(_ invalidation: Invalidation) async {
-        invalidations.apply(invalidation)
+    public func invalidate(_ invalidation: Invalidation) async throws(GHCacheError) -> Int {
+        let marked = try invalidations.apply(invalidation)
         await control.publish(invalidation)
+        return marked
     }
 
     /// How many peers the libp2p host is connected to.
@@ -61,22 +69,20 @@ public final class PeerDaemon: Service, Sendable {
     /// The peer IDs of the other fleet members this daemon heard from recently (the candidates to own a key).
     public var fleetMembers: [String] { membership.live().keys.map(\.description).sorted() }
 
-    /// Answers this machine's misses through the key's owner in the fleet (fleet fill); give it to the cache
-    /// clients of lookups made on this machine (the local endpoint).
-    public var missForwarder: any MissForwarder { fill }
-
     private init(
-        settings: PeerDaemonSettings, host: LibP2P.Host, gossip: GossipSub, intake: EntryIntake, lastSeq: Int64,
-        socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>, addresses: [Multiaddr], bootstrap: [Multiaddr],
-        bootstrapNames: [Multiaddr], warnings: [String], logger: Logger
+        settings: PeerDaemonSettings, resources: DaemonResources, host: LibP2P.Host, gossip: GossipSub,
+        intake: EntryIntake, lastSeq: Int64, socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>,
+        addresses: [Multiaddr], bootstrap: [Multiaddr], bootstrapNames: [Multiaddr], warnings: [String], logger: Logger
     ) {
         self.settings = settings
+        self.heartbeat = resources.heartbeat
         self.host = host
         self.gossip = gossip
         self.intake = intake
         self.sync = SyncService(host: host, intake: intake, maxEntries: settings.maxEntries, logger: logger)
-        self.publisher = Publisher(
+        let publisher = Publisher(
             gossip: gossip, intake: intake, localPeer: host.peerID.description, lastSeq: lastSeq)
+        self.publisher = publisher
         self.socket = socket
         let membership = Membership(localPeer: host.peerID, expiry: settings.memberExpiry)
         self.membership = membership
@@ -87,25 +93,30 @@ public final class PeerDaemon: Service, Sendable {
             timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)),
             enabled: settings.configuration.fleetFill, logger: logger)
         self.fill = fill
-        let configuration = settings.configuration
-        let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
-        let tokens = TokenProvider(configuration: configuration) { logger.notice("\($0)") }
-        // The owner's lookups fetch themselves; refresh-ahead and revalidations after an invalidation go through the
-        // fill, so only owners revalidate.
-        let ownerClient = CacheClient(
-            configuration: configuration, store: intake.store, transport: transport, tokens: tokens)
-        let throughOwner = CacheClient(
-            configuration: configuration, store: intake.store, transport: transport, tokens: tokens, forwarder: fill)
+        // Refresh-ahead and revalidations after an invalidation go through the fill, so only owners revalidate; the
+        // fills this daemon serves as the owner fetch themselves (LookupOptions.askForwarder).
+        let client = CacheClient(
+            configuration: settings.configuration, store: resources.store, transport: resources.transport,
+            tokens: TokenProvider(configuration: settings.configuration) { logger.notice("\($0)") }, forwarder: fill,
+            observer: publisher)
+        self.client = client
         self.fillService = FillService(
-            client: ownerClient, intake: intake, localPeer: host.peerID.description, logger: logger)
-        self.refreshAhead = RefreshAhead(client: throughOwner, logger: logger)
+            client: client, intake: intake, localPeer: host.peerID.description, logger: logger)
+        self.refreshAhead = RefreshAhead(client: client, logger: logger)
         let invalidations = Invalidations(
-            store: intake.store, membership: membership, client: throughOwner,
+            store: intake.store, membership: membership, client: client,
             delay: settings.invalidationRefreshDelay, logger: logger)
         self.invalidations = invalidations
         self.control = ControlChannel(
             gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
-            dialer: dialer, logger: logger, onInvalidation: { invalidations.apply($0) })
+            dialer: dialer, logger: logger,
+            onInvalidation: { invalidation in
+                do throws(GHCacheError) {
+                    try invalidations.apply(invalidation)
+                } catch {
+                    logger.warning("cannot mark entries stale: \(error.message)")
+                }
+            })
         self.events = events
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
@@ -115,13 +126,15 @@ public final class PeerDaemon: Service, Sendable {
         self.logger = logger
     }
 
-    /// Opens the store, loads (or creates) the identity, listens and subscribes to the fleet topic.
+    /// Loads (or creates) the identity, installs the fleet's token fingerprint key, listens and subscribes to the
+    /// fleet topic, on the store and transport of `resources`.
     ///
-    /// - Throws: a ``GHCacheError`` saying what to do: another daemon owns the cache directory, the port is taken,
-    ///   the identity key or the store cannot be used.
-    public static func start(_ settings: PeerDaemonSettings, logger: Logger) async throws(GHCacheError) -> PeerDaemon {
-        let store = try CacheStore.open(directory: settings.cacheDirectory)
-        try refuseIfAnotherDaemonRuns(store: store, cacheDirectory: settings.cacheDirectory)
+    /// - Throws: a ``GHCacheError`` saying what to do: the port is taken, the identity key or the store cannot be
+    ///   used.
+    public static func start(_ settings: PeerDaemonSettings, resources: DaemonResources, logger: Logger)
+        async throws(GHCacheError) -> PeerDaemon
+    {
+        let store = resources.store
         let identity = try loadIdentity(path: settings.identityPath)
         var logger = logger
         logger[metadataKey: "ghcache.self"] = "\(identity.peerID)"
@@ -173,7 +186,8 @@ public final class PeerDaemon: Service, Sendable {
             throw error
         }
         let daemon = PeerDaemon(
-            settings: settings, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq, socket: socket,
+            settings: settings, resources: resources, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq,
+            socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
             logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
@@ -187,6 +201,7 @@ public final class PeerDaemon: Service, Sendable {
             control.validate(message)
         }
         await gossip.start()
+        daemon.writeStatus()
         return daemon
     }
 
@@ -206,7 +221,6 @@ public final class PeerDaemon: Service, Sendable {
                         startDelay: self.settings.refreshStartDelay ?? self.settings.announceInterval * 2)
                 }
                 group.addTask { await self.followConnections() }
-                group.addTask { await self.heartbeat() }
                 group.addTask { await self.tailStore() }
                 if let socket = self.socket {
                     group.addTask {
@@ -231,14 +245,8 @@ public final class PeerDaemon: Service, Sendable {
     private func shutdown() async {
         logger.info("shutting down")
         socket?.stop()
-        await fillService.client.shutdown()
         await gossip.stop()
         await host.shutdown()
-        do {
-            try intake.store.clearPeerStatus(pid: Int(getpid()))
-        } catch {
-            logger.warning("cannot clear the heartbeat: \(error.message)")
-        }
     }
 
     // MARK: loops
@@ -310,13 +318,6 @@ public final class PeerDaemon: Service, Sendable {
         }
     }
 
-    private func heartbeat() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: settings.heartbeatInterval)
-            writeStatus()
-        }
-    }
-
     private func tailStore() async {
         while !Task.isCancelled {
             await publisher.tail()
@@ -324,18 +325,16 @@ public final class PeerDaemon: Service, Sendable {
         }
     }
 
+    /// Puts this daemon's addresses and connected peers (with how each was found) into the heartbeat row.
     private func writeStatus() {
         let connected = host.connectedPeers
         var via: [String: String] = [:]
         for peer in connected { if let source = dialer.source(of: peer) { via[peer.description] = source.rawValue } }
-        let status = PeerStatus(
-            peerID: peerID, addresses: addresses,
-            connectedPeers: connected.map(\.description).sorted(), via: via,
-            heartbeatAt: Date().timeIntervalSince1970, pid: Int(getpid()))
-        do {
-            try intake.store.writePeerStatus(status)
-        } catch {
-            logger.warning("cannot write the heartbeat: \(error.message)")
+        heartbeat.update { status in
+            status.peerID = peerID
+            status.addresses = addresses
+            status.connectedPeers = connected.map(\.description).sorted()
+            status.via = via
         }
     }
 
@@ -357,16 +356,7 @@ public final class PeerDaemon: Service, Sendable {
         }
     }
 
-    // MARK: start-up checks
-
-    private static func refuseIfAnotherDaemonRuns(store: CacheStore, cacheDirectory: String) throws(GHCacheError) {
-        guard let status = try store.peerStatus(), status.isAlive(now: Date().timeIntervalSince1970),
-            status.pid != Int(getpid()), let pid = pid_t(exactly: status.pid), kill(pid, 0) == 0
-        else { return }
-        throw GHCacheError(
-            "another ghcache-peer (pid \(status.pid), peer \(status.peerID)) is already running for \(cacheDirectory); "
-                + "stop it first, or give this one its own CACHE_DIR", exitStatus: .unavailable)
-    }
+    // MARK: start-up
 
     /// The peer ID and dialable addresses of the identity in `cacheDirectory` (created if missing), without
     /// starting anything: what `ghcache-peer id` prints.
@@ -389,7 +379,7 @@ public final class PeerDaemon: Service, Sendable {
     private static func listenError(_ error: any Error, settings: PeerDaemonSettings) -> GHCacheError {
         let text = "\(error)"
         let endpoint = "\(settings.listenAddress):\(settings.listenPort)"
-        if text.localizedCaseInsensitiveContains("address already in use") || text.contains("EADDRINUSE") {
+        if ListenFailure(error) == .addressInUse {
             return GHCacheError(
                 "cannot listen on \(endpoint): the port is already in use (another ghcache-peer?). Stop the other "
                     + "process or choose a free port with --port or CACHE_LISTEN_PORT", exitStatus: .network)

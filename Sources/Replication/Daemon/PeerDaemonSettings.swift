@@ -16,8 +16,6 @@ public struct PeerDaemonSettings: Sendable {
     public var secret: FleetSecret
     /// The most entries one join-time sync asks for.
     public var maxEntries: Int
-    /// How often the heartbeat row is rewritten.
-    public var heartbeatInterval: Duration = .seconds(5)
     /// How often the store is tailed for local rows the socket did not announce.
     public var tailInterval: Duration = .seconds(1)
     /// libp2p host limits and timeouts.

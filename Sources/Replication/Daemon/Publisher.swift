@@ -3,16 +3,17 @@ import Foundation
 import LibP2P
 import Logging
 
-/// Publishes the rows this machine fetched from GitHub (origin `local`) to the fleet topic: at once when
-/// `ghcache-get` announces a key on the local socket, and by tailing the store's write sequence as a fallback.
+/// Publishes the rows this machine fetched from GitHub (origin `local`) to the fleet topic: at once when the
+/// daemon's own cache client stores one (it is that client's ``StoreObserver``) or `ghcache-get` announces a key
+/// on the local socket, and by tailing the store's write sequence as a fallback.
 /// Rows that came from peers are never published as our own. A row revalidated here (a free 304 restarts its
 /// clock and makes it local) is published again, with the validators of its body.
-actor Publisher {
+actor Publisher: StoreObserver {
     private let gossip: GossipSub
     private let intake: EntryIntake
     private let localPeer: String
     private var lastSeq: Int64
-    /// Key → fetch time (ms) of the copy last published, so the socket and the tail never publish a row twice.
+    /// Key → fetch time (ms) of the copy last published, so no row is published twice.
     private var published: [String: Int64] = [:]
 
     /// A publisher that will publish rows written after `lastSeq`.
@@ -24,6 +25,11 @@ actor Publisher {
     }
 
     private var logger: Logger { intake.logger }
+
+    /// The daemon's own cache client wrote `key`'s row: publish it.
+    nonisolated func stored(key: String) {
+        Task { await publish(key: key) }
+    }
 
     /// Publishes the row of `key` if it is a fresh local row not yet published.
     func publish(key: String) async {

@@ -66,13 +66,21 @@ struct FillRequest: Codable, Sendable, Equatable {
 /// The owner's answer (the first response frame); with `ok`, the entry follows as a second frame, sealed exactly as
 /// a gossip message.
 struct FillAnswer: Codable, Sendable, Equatable {
-    /// `ok` (the entry follows) or `error` (the runner tries the next owner, then fetches itself).
-    var outcome: String
+    /// Whether the entry follows.
+    enum Outcome: String, Codable, Sendable {
+        /// The entry follows.
+        case ok
+        /// The runner tries the next owner, then fetches itself.
+        case error
+    }
+
+    /// The outcome (any other value on the wire is `malformed`).
+    var outcome: Outcome
     /// How the owner answered (`hit`, `miss`, `revalidated`, `coalesced`), or why it failed.
     var detail: String
 
-    static func ok(_ detail: String) -> FillAnswer { FillAnswer(outcome: "ok", detail: detail) }
+    static func ok(_ detail: String) -> FillAnswer { FillAnswer(outcome: .ok, detail: detail) }
     static func error(_ detail: String) -> FillAnswer {
-        FillAnswer(outcome: "error", detail: String(detail.prefix(512)))
+        FillAnswer(outcome: .error, detail: String(detail.prefix(512)))
     }
 }

@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// The owner's side of fleet fill (`/ghcache/fill/1.0.0`, docs/PROTOCOL.md §7): answers "fetch this key" from a
-/// runner with this daemon's own cache client, which serves a fresh copy, or revalidates or fetches it once however
+/// runner with this daemon's cache client (never handed on to another owner), which serves a fresh copy, or revalidates or fetches it once however
 /// many runners ask at the same time (the store's fetch lease), stores it (the publisher then gossips it) and sends
 /// it back sealed exactly as a gossip message.
 final class FillService: Sendable {
@@ -69,7 +69,8 @@ final class FillService: Sendable {
             result = try await client.get(
                 target,
                 options: LookupOptions(
-                    ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate, countsAsLookup: false))
+                    ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate, countsAsLookup: false,
+                    askForwarder: false))
         } catch {
             return failure(error.message)
         }

@@ -2,12 +2,12 @@ import CacheCore
 import Foundation
 import LibP2P
 import Logging
-import Synchronization
 
 /// The requester's side of fleet fill: a ``MissForwarder`` that asks the key's owner (rendezvous over the members)
 /// to fetch a key this daemon lacks, so one API call serves the fleet even when every runner misses at once.
 ///
-/// Concurrent lookups of one key in this daemon share one fill (single flight). A failed owner (dial refused,
+/// Concurrent lookups of one key in this daemon share one fill: the cache client's single flight sends only the
+/// first here. A failed owner (dial refused,
 /// stream reset, timeout, a lying answer) is suspected for a while and the next owner is asked; when this daemon
 /// is the next owner, or the fill deadline (`CACHE_FILL_TIMEOUT`) passes, the lookup fetches the key itself.
 final class FleetFill: MissForwarder {
@@ -18,9 +18,8 @@ final class FleetFill: MissForwarder {
     /// `CACHE_FLEET_FILL`: `false` makes every lookup fetch locally.
     let enabled: Bool
     let logger: Logger
-    private let inFlight = Mutex<[String: Task<FillResult, Never>]>([:])
 
-    /// The outcome of one fill exchange, shared by the lookups that joined it.
+    /// The outcome of one fill exchange.
     enum FillResult: Sendable {
         /// The entry is stored; the owner that answered.
         case filled(PeerID)
@@ -45,20 +44,12 @@ final class FleetFill: MissForwarder {
     func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
         let key = lookup.target.key
         guard enabled, membership.owners(of: key).first != membership.localPeer else { return nil }
-        let (task, joined) = inFlight.withLock { flights -> (Task<FillResult, Never>, Bool) in
-            if let running = flights[key] { return (running, true) }
-            let task = Task { await self.fill(lookup) }
-            flights[key] = task
-            return (task, false)
-        }
-        let outcome = await task.value
-        if !joined { _ = inFlight.withLock { $0.removeValue(forKey: key) } }
-        guard case .filled(let owner) = outcome, let entry = try store.entry(forKey: key) else { return nil }
+        guard case .filled(let owner) = await fill(lookup), let entry = try store.entry(forKey: key) else { return nil }
         let now = Date().timeIntervalSince1970
         guard entry.isFresh(ttl: lookup.ttl, now: now) else { return nil }
         // A refresh ahead of expiry is not a read: it must not keep the key "read lately" by itself.
         if !lookup.options.revalidate { try store.recordServed(key: key, counter: Counter.peerHits, now: now) }
-        if !joined { intake.count([Counter.fills: 1]) }
+        intake.count([Counter.fills: 1])
         logger.debug("filled by \(owner)", metadata: ["ghcache.key": "\(lookup.target)"])
         return LookupResult(entry: entry, target: lookup.target, servedFrom: .filled, ttl: lookup.ttl, now: now)
     }
@@ -107,12 +98,13 @@ final class FleetFill: MissForwarder {
             try await stream.closeWrite()
             var reader = SyncFrameReader()
             let answer = try intake.codec.openMessage(FillAnswer.self, from: try await Self.frame(stream, &reader))
-            guard answer.outcome == "ok" else {
+            guard answer.outcome == .ok else {
                 throw FillError.ownerFailed(answer.detail)
             }
             let entry = try intake.codec.open(try await Self.frame(stream, &reader))
-            guard entry.key == request.key else {
-                throw Rejection(.keyMismatch, "the owner answered key \(entry.key.prefix(12))… for \(request.url)")
+            guard entry.entry.key == request.key else {
+                throw Rejection(
+                    .keyMismatch, "the owner answered key \(entry.entry.key.prefix(12))… for \(request.url)")
             }
             switch intake.store(entry, from: owner.description) {
             case .stored, .duplicate: return

@@ -71,23 +71,3 @@ struct ControlMessage: Codable, Sendable, Equatable {
             refresh: refresh ?? false)
     }
 }
-
-/// Cached resources that changed: marked stale on every daemon of the fleet.
-public struct Invalidation: Sendable, Equatable {
-    /// Cache keys.
-    public var keys: [String]
-    /// Paths (each daemon marks its own entries under them).
-    public var paths: [StalePath]
-    /// When the change happened, Unix seconds (copies fetched before it are stale).
-    public var at: Double
-    /// Whether each key's owner revalidates it shortly afterwards.
-    public var refresh: Bool
-
-    /// An invalidation.
-    public init(keys: [String] = [], paths: [StalePath] = [], at: Double, refresh: Bool) {
-        self.keys = keys
-        self.paths = paths
-        self.at = at
-        self.refresh = refresh
-    }
-}

@@ -17,24 +17,20 @@ struct Invalidations: Sendable {
     static let maxRefreshed = 100
 
     /// Marks the keys and the entries under the paths stale from `invalidation.at`; schedules the revalidation of
-    /// the keys this daemon owns when `refresh` is set. Never throws: a store failure is logged.
-    func apply(_ invalidation: Invalidation) {
-        let keys: [String]
-        do {
-            keys = Array(Set(invalidation.keys + (try store.keys(under: invalidation.paths)))).sorted()
-            let marked = try store.invalidate(keys: keys, at: invalidation.at)
-            logger.debug("invalidated \(marked) entries")
-        } catch {
-            logger.warning("cannot mark entries stale: \(error.message)")
-            return
-        }
-        guard invalidation.refresh else { return }
+    /// the keys this daemon owns when `refresh` is set. Returns how many entries it marked.
+    @discardableResult
+    func apply(_ invalidation: Invalidation) throws(GHCacheError) -> Int {
+        let keys = try store.keys(of: invalidation)
+        let marked = try store.invalidate(keys: keys, at: invalidation.at)
+        logger.debug("invalidated \(marked) entries")
+        guard invalidation.refresh else { return marked }
         let owned = keys.filter { membership.owners(of: $0).first == membership.localPeer }.prefix(Self.maxRefreshed)
-        guard !owned.isEmpty else { return }
+        guard !owned.isEmpty else { return marked }
         Task { [self] in
             try? await Task.sleep(for: delay)
             for key in owned { await revalidate(key) }
         }
+        return marked
     }
 
     private func revalidate(_ key: String) async {

@@ -1,3 +1,4 @@
+import CacheCore
 import LibP2P
 
 /// One frame of a sync stream: `uvarint(len) ‖ payload`; an empty payload marks the end of a response.

@@ -2,8 +2,8 @@
 public enum SyncProtocol {
     /// The multistream-select protocol ID.
     public static let id = "/ghcache/sync/1.0.0"
-    /// The largest frame payload (a request or one entry token).
-    public static let maxFrameBytes = FleetCodec.maxMessageBytes
+    /// The largest frame payload (a request or one entry token, which is at most `FleetCodec.maxMessageBytes`).
+    public static let maxFrameBytes = 1024 * 1024
     /// The most entries one response carries.
     public static let maxEntries = 10_000
     /// The most frame bytes one response carries.

@@ -1,4 +1,3 @@
-import CacheCore
 import Foundation
 
 #if canImport(Glibc)
@@ -10,13 +9,13 @@ import Foundation
 /// An exclusive `flock` on `$CACHE_DIR/daemon.lock`, held for the daemon's life: one `ghcache-peer` per cache
 /// directory, with or without libp2p. The kernel drops it when the process dies, so a killed daemon never
 /// blocks the next one (and its stale `api.sock` is replaced).
-final class DaemonLock: Sendable {
+public final class DaemonLock: Sendable {
     private let descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Takes the lock of `cacheDirectory`, or says which process holds it.
-    static func acquire(cacheDirectory: String) throws(GHCacheError) -> DaemonLock {
+    public static func acquire(cacheDirectory: String) throws(GHCacheError) -> DaemonLock {
         let path = (cacheDirectory as NSString).appendingPathComponent("daemon.lock")
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -39,7 +38,7 @@ final class DaemonLock: Sendable {
     }
 
     /// Releases the lock.
-    func release() {
+    public func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }

@@ -1,5 +1,3 @@
-import LibP2P
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -7,10 +5,15 @@ import LibP2P
 #endif
 
 /// The multiaddrs other peers can dial: the listen address, or every interface address when it is the wildcard.
-enum AdvertisedAddresses {
+public enum AdvertisedAddresses {
     /// `/ip4/<a>/tcp/<port>/p2p/<peer>` for `listenAddress`; for `0.0.0.0` (or `::`) one per IPv4 (or IPv6)
     /// interface address, loopback last.
-    static func of(listenAddress: String, port: Int, peer: PeerID) -> [Multiaddr] {
+    public static func of(listenAddress: String, port: Int, peer: PeerID) -> [Multiaddr] {
+        of(listenAddress: listenAddress, port: port).map { $0.appending(.p2p(peer)) }
+    }
+
+    /// `/ip4/<a>/tcp/<port>` for `listenAddress`, or one per interface address for the wildcard (no peer ID).
+    public static func of(listenAddress: String, port: Int) -> [Multiaddr] {
         let isIPv6 = listenAddress.contains(":")
         let hosts: [String]
         if listenAddress == "0.0.0.0" || listenAddress == "::" {
@@ -20,7 +23,7 @@ enum AdvertisedAddresses {
             hosts = [listenAddress]
         }
         return hosts.compactMap { host in
-            try? Multiaddr(parsing: "/\(host.contains(":") ? "ip6" : "ip4")/\(host)/tcp/\(port)/p2p/\(peer)")
+            try? Multiaddr(parsing: "/\(host.contains(":") ? "ip6" : "ip4")/\(host)/tcp/\(port)")
         }
     }
 

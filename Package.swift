@@ -187,6 +187,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["CacheCore", "GitHubStandIn", "TestSupport"]),
+        // The commands run in-process with a CommandContext of the test's (output, environment, clock).
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "GHCacheCLI", "CacheCore", "GitHubStandIn",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The local endpoint driven by real clients (gh, curl, PyGithub) against a running ghcache-peer.
         .testTarget(
             name: "EndpointTests",

@@ -2,7 +2,7 @@ import ArgumentParser
 import CacheCore
 
 /// `ghcache-get api PATH [-f key=value]...`: any REST GET, like `gh api`.
-struct APICommand: AsyncParsableCommand {
+struct APICommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "GET any REST path through the cache, like `gh api` (TTL from the rules, else CACHE_DEFAULT_TTL).",
@@ -38,12 +38,12 @@ struct APICommand: AsyncParsableCommand {
         _ = try parsedHeaders()
     }
 
-    func run() async throws {
-        let session = try GetSession(options)
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
         let headers = try parsedHeaders()
         let target = try session.target(
             path, fields: try parsedFields(), accept: headers["accept"], apiVersion: headers["x-github-api-version"])
-        Output.body(try await session.body(target, paginate: options.paginate))
+        context.output.body(try await session.body(target, paginate: options.paginate))
     }
 
     private func parsedFields() throws -> [(name: String, value: String)] {

@@ -5,33 +5,44 @@ import Foundation
 /// Runs a root command the way every ghcache binary does: user-facing errors as one
 /// `ghcache: error: ...` line with their documented exit status, usage errors with exit 2.
 public enum CommandEntry {
-    /// Parses `arguments` (by default the process's), runs the command and exits.
+    /// Parses `arguments` (by default the process's), runs the command in the live context and exits with its
+    /// status.
     public static func main(
         _ root: any AsyncParsableCommand.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())
     ) async -> Never {
         FileDescriptorIO.ignoreBrokenPipes()
+        exit(await run(root, arguments: arguments, in: .live))
+    }
+
+    /// Parses `arguments`, runs the command in `context` and returns the exit status: a ``GHCacheError`` as one
+    /// `ghcache: error: ...` line with its documented status, usage errors with status 2, help on stdout.
+    public static func run(_ root: any AsyncParsableCommand.Type, arguments: [String], in context: CommandContext)
+        async -> Int32
+    {
         do {
             var command = try root.parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if let contextual = command as? any ContextCommand {
+                try await contextual.run(in: context)
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
-            exit(ExitStatus.ok.rawValue)
+            return ExitStatus.ok.rawValue
         } catch let error as GHCacheError {
-            Output.stderr("error: \(error.message)")
-            exit(error.exitStatus.rawValue)
+            context.output.stderr("error: \(error.message)")
+            return error.exitStatus.rawValue
         } catch let code as ExitCode {
-            exit(code.rawValue)
+            return code.rawValue
         } catch {
             let code = root.exitCode(for: error)
             let message = root.fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
-                exit(ExitStatus.ok.rawValue)
+                if !message.isEmpty { context.output.line(message) }
+                return ExitStatus.ok.rawValue
             }
-            FileDescriptorIO.write(Data((message + "\n").utf8), to: STDERR_FILENO)
-            exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+            context.output.rawError(message + "\n")
+            return code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
         }
     }
 

@@ -3,7 +3,7 @@ import CacheCore
 import Foundation
 
 /// `ghcache-gc`: expire, evict and compact the store.
-public struct GCCommand: AsyncParsableCommand {
+public struct GCCommand: ContextCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ghcache-gc",
         abstract: "Expire, evict and compact the local store.",
@@ -53,30 +53,30 @@ public struct GCCommand: AsyncParsableCommand {
         if reset && dryRun { throw ValidationError("--reset cannot be combined with --dry-run") }
     }
 
-    public func run() async throws {
+    public func run(in context: CommandContext) async throws {
         var flags: [ConfigVariable: FlagValue] = [:]
         if let maxEntries { flags[.maxEntries] = FlagValue(maxEntries, flag: "--max-entries") }
         if let maxBytes { flags[.maxBytes] = FlagValue(maxBytes, flag: "--max-bytes") }
         if let maxStale { flags[.maxStale] = FlagValue(maxStale, flag: "--max-stale") }
-        let configuration = try global.loadConfiguration(flags: flags)
+        let configuration = try global.loadConfiguration(flags: flags, in: context)
         if reset {
             let path = try CacheStore.reset(directory: configuration.cacheDir)
             if json {
-                Output.body(Data(#"{"reset":true,"store":"\#(path)"}"#.utf8))
+                context.output.body(Data(#"{"reset":true,"store":"\#(path)"}"#.utf8))
             } else {
-                Output.line("reset: \(path) is now an empty store")
+                context.output.line("reset: \(path) is now an empty store")
             }
             return
         }
-        let store = try CacheStore.open(directory: configuration.cacheDir)
-        for notice in store.notices { Output.warn(notice) }
+        let store = try context.openStore(configuration.cacheDir, .readWrite)
+        for notice in store.notices { context.output.warn(notice) }
         let report = try store.collectGarbage(
             maxEntries: configuration.maxEntries, maxBytes: configuration.maxBytes, maxStale: configuration.maxStale,
-            now: Date().timeIntervalSince1970, dryRun: dryRun)
+            now: context.clock(), dryRun: dryRun)
         if json {
-            Output.body(Self.json(report))
+            context.output.body(Self.json(report))
         } else {
-            Output.line(Self.text(report))
+            context.output.line(Self.text(report))
         }
     }
 

@@ -49,11 +49,11 @@ struct GetOptions: ParsableArguments {
     }
 
     /// The configuration with these flags applied.
-    func configuration() throws(GHCacheError) -> Configuration {
+    func configuration(in context: CommandContext) throws(GHCacheError) -> Configuration {
         var flags: [ConfigVariable: FlagValue] = [:]
         if let maxStale { flags[.maxStale] = FlagValue(maxStale, flag: "--max-stale") }
         if let timeout { flags[.timeout] = FlagValue(timeout, flag: "--timeout") }
-        return try global.loadConfiguration(flags: flags)
+        return try global.loadConfiguration(flags: flags, in: context)
     }
 
     /// The per-request options.

@@ -6,25 +6,30 @@ struct GetSession {
     let client: CacheClient
     let options: LookupOptions
     let verbose: Bool
+    let context: CommandContext
 
     /// Opens the store (printing any notice, e.g. a quarantined file) and prepares a client.
     /// The HTTP client is created only if GitHub must be asked.
-    init(_ getOptions: GetOptions) throws(GHCacheError) {
-        let configuration = try getOptions.configuration()
-        let store = try CacheStore.open(directory: configuration.cacheDir)
-        for notice in store.notices { Output.warn(notice) }
+    init(_ getOptions: GetOptions, context: CommandContext) throws(GHCacheError) {
+        let configuration = try getOptions.configuration(in: context)
+        let store = try context.openStore(configuration.cacheDir, .readWrite)
+        for notice in store.notices { context.output.warn(notice) }
         OpenUntilExit.keep(store)
-        let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
-        let tokens = TokenProvider(configuration: configuration) { Output.stderr("note: \($0)") }
+        let transport = context.transport(configuration)
+        let output = context.output
+        let tokens = TokenProvider(configuration: configuration) { output.stderr("note: \($0)") }
         options = getOptions.lookupOptions(configuration)
         // A miss goes to the machine's daemon when one runs (checked only on a miss, so a hit stays lean).
         let forwarder =
             options.offline
-            ? nil : DaemonSocketForwarder(configuration: configuration, store: store, transport: transport)
+            ? nil
+            : DaemonSocketForwarder(
+                configuration: configuration, store: store, transport: transport, clock: context.clock)
         client = CacheClient(
             configuration: configuration, store: store, transport: transport, tokens: tokens, forwarder: forwarder,
-            observer: LocalNotifier(socketPath: configuration.peerSocketPath))
+            observer: LocalNotifier(socketPath: configuration.peerSocketPath), clock: context.clock)
         verbose = getOptions.verbose
+        self.context = context
     }
 
     /// A request target for `path` under the configured API.
@@ -67,12 +72,12 @@ struct GetSession {
     }
 
     private func report(_ answer: LookupResult) {
-        if let warning = answer.warning { Output.warn(warning) }
+        if let warning = answer.warning { context.output.warn(warning) }
         guard verbose else { return }
         let last = answer.rateLimit == nil ? try? client.store.lastRateLimit() : nil
-        Output.stderr(
+        context.output.stderr(
             VerboseReport.line(
                 answer.servedFrom, target: answer.target.description, age: answer.age, ttl: answer.ttl,
-                live: answer.rateLimit, last: last ?? nil, now: Date().timeIntervalSince1970))
+                live: answer.rateLimit, last: last ?? nil, now: context.clock()))
     }
 }

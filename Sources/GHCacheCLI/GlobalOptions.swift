@@ -17,13 +17,16 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
-    /// Resolves the configuration: these flags and `flags` > environment > config file > defaults.
-    /// Prints the configuration's warnings (unknown settings) on stderr.
-    public func loadConfiguration(flags: [ConfigVariable: FlagValue] = [:]) throws(GHCacheError) -> Configuration {
+    /// Resolves the configuration: these flags and `flags` > `context`'s environment > config file > defaults.
+    /// Prints the configuration's warnings (unknown settings) on the context's stderr.
+    public func loadConfiguration(flags: [ConfigVariable: FlagValue] = [:], in context: CommandContext = .live)
+        throws(GHCacheError) -> Configuration
+    {
         var all = flags
         if let cacheDir { all[.cacheDir] = FlagValue(cacheDir, flag: "--cache-dir") }
-        let configuration = try Configuration.load(flags: all, configFilePath: configFile)
-        for warning in configuration.warnings { Output.warn(warning) }
+        let configuration = try Configuration.load(
+            flags: all, environment: context.environment, configFilePath: configFile)
+        for warning in configuration.warnings { context.output.warn(warning) }
         return configuration
     }
 }

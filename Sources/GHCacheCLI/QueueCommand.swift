@@ -3,7 +3,7 @@ import CacheCore
 import Foundation
 
 /// `ghcache-get queue OWNER/REPO...`: queued workflow runs per repository.
-struct QueueCommand: AsyncParsableCommand {
+struct QueueCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Count queued workflow runs of one or more repositories (TTL 60 s).",
@@ -29,8 +29,8 @@ struct QueueCommand: AsyncParsableCommand {
         if options.paginate { throw ValidationError("--paginate does not apply to queue (it reads total_count)") }
     }
 
-    func run() async throws {
-        let session = try GetSession(options)
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
         let counts = try await session.run { () async throws(GHCacheError) -> [String: Int] in
             var counts: [String: Int] = [:]
             for repository in repositories {
@@ -41,7 +41,7 @@ struct QueueCommand: AsyncParsableCommand {
             return counts
         }
         let object: [String: Any] = ["repos": counts, "total": counts.values.reduce(0, +)]
-        Output.body(
+        context.output.body(
             try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ghcache-get rate-limit`: GET /rate_limit.
-struct RateLimitCommand: AsyncParsableCommand {
+struct RateLimitCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "rate-limit",
         abstract:
@@ -13,8 +13,8 @@ struct RateLimitCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GetOptions
 
-    func run() async throws {
-        let session = try GetSession(options)
-        Output.body(try await session.body(try session.target("/rate_limit"), paginate: false))
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
+        context.output.body(try await session.body(try session.target("/rate_limit"), paginate: false))
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ghcache-get repos OWNER`: GET /users/OWNER/repos.
-struct ReposCommand: AsyncParsableCommand {
+struct ReposCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "repos",
         abstract: "List the repositories of a user or organisation (GET /users/OWNER/repos; TTL 600 s).",
@@ -17,9 +17,9 @@ struct ReposCommand: AsyncParsableCommand {
 
     func validate() throws { try validateOwner(owner) }
 
-    func run() async throws {
-        let session = try GetSession(options)
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
         let target = try session.target("/users/\(owner)/repos")
-        Output.body(try await session.body(target, paginate: options.paginate))
+        context.output.body(try await session.body(target, paginate: options.paginate))
     }
 }

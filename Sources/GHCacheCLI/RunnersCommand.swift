@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ghcache-get runners (--org ORG | --repo OWNER/REPO)`: self-hosted runners.
-struct RunnersCommand: AsyncParsableCommand {
+struct RunnersCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "runners",
         abstract: "List self-hosted runners of an organisation or a repository (TTL 300 s).",
@@ -29,9 +29,9 @@ struct RunnersCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let session = try GetSession(options)
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
         let path = org.map { "/orgs/\($0)/actions/runners" } ?? "/repos/\(repo ?? "")/actions/runners"
-        Output.body(try await session.body(try session.target(path), paginate: options.paginate))
+        context.output.body(try await session.body(try session.target(path), paginate: options.paginate))
     }
 }

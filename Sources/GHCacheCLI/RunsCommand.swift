@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `ghcache-get runs OWNER/REPO [--status S]`: GET /repos/OWNER/REPO/actions/runs.
-struct RunsCommand: AsyncParsableCommand {
+struct RunsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List workflow runs (GET /repos/OWNER/REPO/actions/runs; TTL 120 s, 60 s for --status queued).",
@@ -21,10 +21,10 @@ struct RunsCommand: AsyncParsableCommand {
 
     func validate() throws { try validateRepository(repository) }
 
-    func run() async throws {
-        let session = try GetSession(options)
+    func run(in context: CommandContext) async throws {
+        let session = try GetSession(options, context: context)
         let fields = status.map { [(name: "status", value: $0)] } ?? []
         let target = try session.target("/repos/\(repository)/actions/runs", fields: fields)
-        Output.body(try await session.body(target, paginate: options.paginate))
+        context.output.body(try await session.body(target, paginate: options.paginate))
     }
 }

@@ -3,7 +3,7 @@ import CacheCore
 import Foundation
 
 /// `ghcache-stats`: cache and peer statistics.
-public struct StatsCommand: AsyncParsableCommand {
+public struct StatsCommand: ContextCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ghcache-stats",
         abstract: "Print cache and peer statistics of the local store.",
@@ -69,40 +69,49 @@ public struct StatsCommand: AsyncParsableCommand {
         if count != nil && !watch { throw ValidationError("--count only applies with --watch") }
     }
 
-    public func run() async throws {
-        let configuration = try global.loadConfiguration()
-        guard watch else { return try show(Self.read(configuration), configuration, redraw: false) }
+    public func run(in context: CommandContext) async throws {
+        let configuration = try global.loadConfiguration(in: context)
+        guard watch else {
+            return try show(Self.read(configuration, in: context), configuration, redraw: false, in: context)
+        }
         var updates = 0
         while count.map({ updates < $0 }) ?? true {
             if updates > 0 { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
-            try show(Self.read(configuration), configuration, redraw: !json && isatty(STDOUT_FILENO) == 1)
+            try show(
+                Self.read(configuration, in: context), configuration, redraw: !json && isatty(STDOUT_FILENO) == 1,
+                in: context)
             updates += 1
         }
     }
 
     /// The statistics now (empty when no store exists yet).
-    static func read(_ configuration: Configuration) throws(GHCacheError) -> CacheStats {
+    static func read(_ configuration: Configuration, in context: CommandContext) throws(GHCacheError) -> CacheStats {
         guard FileManager.default.fileExists(atPath: configuration.storePath) else {
             return CacheStats(p2pEnabled: configuration.enableP2P)
         }
-        let store = try CacheStore.open(directory: configuration.cacheDir, mode: .readOnly)
-        return try CacheStats(store: store, p2pEnabled: configuration.enableP2P, now: Date().timeIntervalSince1970)
+        let store = try context.openStore(configuration.cacheDir, .readOnly)
+        return try CacheStats(store: store, p2pEnabled: configuration.enableP2P, now: context.clock())
     }
 
-    private func show(_ stats: CacheStats, _ configuration: Configuration, redraw: Bool) throws {
+    private func show(_ stats: CacheStats, _ configuration: Configuration, redraw: Bool, in context: CommandContext)
+        throws
+    {
         if json {
-            Output.body(stats.json())
+            context.output.body(stats.json())
         } else {
             // On a terminal, --watch redraws in place: cursor home, clear the screen.
             let table = Self.table(stats, storePath: configuration.storePath)
-            Output.line(redraw ? "\u{1B}[H\u{1B}[2J" + table + "\n\nupdated \(Self.clock())  (Ctrl-C to stop)" : table)
+            context.output.line(
+                redraw
+                    ? "\u{1B}[H\u{1B}[2J" + table + "\n\nupdated \(Self.time(context.clock()))  (Ctrl-C to stop)"
+                    : table)
         }
     }
 
-    private static func clock() -> String {
+    private static func time(_ seconds: Double) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "HH:mm:ss"
-        return formatter.string(from: Date())
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 
     static func syncRow(_ stats: CacheStats) -> String {

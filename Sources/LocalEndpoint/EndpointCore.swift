@@ -37,6 +37,8 @@ final class EndpointCore: Sendable {
     let client: CacheClient
     /// Told what a successful write made stale.
     let invalidator: any Invalidator
+    /// The process's clock.
+    var clock: @Sendable () -> Double { client.clock }
     /// `/metrics`, the dashboard and `/webhook`.
     let operations: Operations
     let logger: Logger

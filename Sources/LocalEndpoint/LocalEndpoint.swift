@@ -64,8 +64,8 @@ public final class LocalEndpoint: Service, Sendable {
         }
         raiseDescriptorLimit()
         let operations = Operations(
-            store: resources.store, configuration: settings.configuration, connectedPeers: connectedPeers,
-            invalidator: invalidator)
+            store: resources.store, configuration: settings.configuration, clock: resources.clock,
+            connectedPeers: connectedPeers, invalidator: invalidator)
         let core = EndpointCore(
             settings: settings, store: resources.store, transport: resources.transport, client: client,
             invalidator: invalidator, operations: operations, logger: logger)

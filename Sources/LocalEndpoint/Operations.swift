@@ -16,6 +16,8 @@ final class Operations: Sendable {
     let history: DashboardHistory
     let store: CacheStore
     let configuration: Configuration
+    /// The process's clock.
+    let clock: @Sendable () -> Double
     /// Connected libp2p peers (`nil` without libp2p).
     let connectedPeers: @Sendable () -> Int?
     /// Marks what a webhook changed stale (and tells the fleet, whose key owners revalidate it a moment later).
@@ -26,9 +28,10 @@ final class Operations: Sendable {
     static let webhookPath = "/webhook"
 
     init(
-        store: CacheStore, configuration: Configuration, connectedPeers: @escaping @Sendable () -> Int?,
-        invalidator: any Invalidator
+        store: CacheStore, configuration: Configuration, clock: @escaping @Sendable () -> Double,
+        connectedPeers: @escaping @Sendable () -> Int?, invalidator: any Invalidator
     ) {
+        self.clock = clock
         self.metrics = DaemonMetrics.bootstrap()
         self.history = DashboardHistory()
         self.store = store
@@ -58,7 +61,7 @@ final class Operations: Sendable {
             let peers = connectedPeers()
             return await json { () async throws(GHCacheError) in
                 var stats = try CacheStats(
-                    store: store, p2pEnabled: configuration.enableP2P, now: Date().timeIntervalSince1970)
+                    store: store, p2pEnabled: configuration.enableP2P, now: clock())
                 if let peers { stats.connectedPeers = peers }
                 return await history.json(stats)
             }
@@ -103,7 +106,7 @@ final class Operations: Sendable {
         guard let paths = delivery.stalePaths() else {
             return reply(202, ["status": "event \(delivery.event) changes nothing ghcache caches"])
         }
-        let now = Date().timeIntervalSince1970
+        let now = clock()
         let marked: Int
         do {
             marked = try await invalidator.invalidate(Invalidation(paths: paths, at: now, refresh: true))

@@ -67,8 +67,7 @@ extension EndpointCore {
     private func recordPassThrough(_ upstream: GitHubResponse, authenticated: Bool) {
         do {
             try store.increment(Counter.apiCalls)
-            if authenticated, let limit = RateLimitSnapshot(liveHeadersOf: upstream, now: Date().timeIntervalSince1970)
-            {
+            if authenticated, let limit = RateLimitSnapshot(liveHeadersOf: upstream, now: clock()) {
                 try store.recordRateLimit(limit)
             }
         } catch {
@@ -78,7 +77,7 @@ extension EndpointCore {
 
     /// Marks the cached GETs a successful write to `path` made out of date, here and in the fleet.
     func invalidate(afterWriteTo path: String) async {
-        let now = Date().timeIntervalSince1970
+        let now = clock()
         let paths = WriteInvalidation.paths(writtenPath: path, apiBase: configuration.apiURL)
         do {
             let keys = try WriteInvalidation.keys(paths: paths, store: store)

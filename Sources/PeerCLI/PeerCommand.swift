@@ -195,7 +195,7 @@ struct PeerRunCommand: AsyncParsableCommand {
             fleet?.client
             ?? CacheClient(
                 configuration: configuration, store: resources.store, transport: resources.transport,
-                tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") })
+                tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") }, clock: resources.clock)
         let endpoint = try LocalEndpoint.start(
             endpointSettings, resources: resources, client: client, invalidator: fleet ?? resources.store,
             connectedPeers: { fleet?.connectedPeerCount },

@@ -39,7 +39,7 @@ struct PyInteropTests {
             #expect(try await HostTests.roundTrip(host, to: pyPeer, payload) == payload)
 
             let theirs = try await py.event("identify")
-            #expect(theirs["agent_version"] as? String == "ghcache-peer/0.1")
+            #expect(theirs["agent_version"] as? String == "swift-libp2p/0.1")
             #expect(theirs["protocol_version"] as? String == "ipfs/0.1.0")
             #expect(theirs["public_key_hex"] as? String == P2PTest.hex(host.identity.publicKey.protobuf))
             let protocols = theirs["protocols"] as? [String] ?? []
@@ -70,7 +70,7 @@ struct PyInteropTests {
             #expect(await iterator.next() == .connected(pyPeer))
 
             let theirs = try await py.event("identify")
-            #expect(theirs["agent_version"] as? String == "ghcache-peer/0.1")
+            #expect(theirs["agent_version"] as? String == "swift-libp2p/0.1")
             #expect((theirs["listen_addrs"] as? [String]) == [addr.withoutPeerID.description])
             #expect((theirs["protocols"] as? [String] ?? []).contains(Self.echo))
             _ = try await py.event("ping")

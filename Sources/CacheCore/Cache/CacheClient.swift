@@ -13,7 +13,8 @@ public final class CacheClient: Sendable {
     private let tokens: TokenProvider
     private let forwarder: (any MissForwarder)?
     private let observer: (any StoreObserver)?
-    private let clock: @Sendable () -> Double
+    /// The clock lookups read the time from (Unix seconds).
+    public let clock: @Sendable () -> Double
     /// The store's token fingerprint key, read on the first lookup that needs it (the daemon installs the fleet's
     /// before it builds its client).
     private let fingerprinter = Mutex<TokenFingerprinter?>(nil)

@@ -13,16 +13,19 @@ public final class DaemonResources: Sendable {
     public let transport: HTTPTransport
     /// The heartbeat row's writer.
     public let heartbeat: Heartbeat
+    /// The process's one clock (Unix seconds), passed to everything that asks what time it is.
+    public let clock: @Sendable () -> Double
     private let lock: DaemonLock
 
     private init(
         configuration: Configuration, store: CacheStore, transport: HTTPTransport, heartbeat: Heartbeat,
-        lock: DaemonLock
+        clock: @escaping @Sendable () -> Double, lock: DaemonLock
     ) {
         self.configuration = configuration
         self.store = store
         self.transport = transport
         self.heartbeat = heartbeat
+        self.clock = clock
         self.lock = lock
     }
 
@@ -30,7 +33,10 @@ public final class DaemonResources: Sendable {
     ///
     /// - Throws: a ``GHCacheError`` saying what to do: another daemon runs for this cache directory, or the
     ///   directory or store cannot be used.
-    public static func open(_ configuration: Configuration, logger: Logger) throws(GHCacheError) -> DaemonResources {
+    public static func open(
+        _ configuration: Configuration, logger: Logger,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) throws(GHCacheError) -> DaemonResources {
         try CacheStore.prepareDirectory(configuration.cacheDir)
         let lock = try DaemonLock.acquire(cacheDirectory: configuration.cacheDir)
         do throws(GHCacheError) {
@@ -44,7 +50,7 @@ public final class DaemonResources: Sendable {
                 connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
             return DaemonResources(
                 configuration: configuration, store: store, transport: transport,
-                heartbeat: Heartbeat(store: store, logger: logger), lock: lock)
+                heartbeat: Heartbeat(store: store, clock: clock, logger: logger), clock: clock, lock: lock)
         } catch {
             lock.release()
             throw error

@@ -8,13 +8,18 @@ import Synchronization
 public final class Heartbeat: Sendable {
     private let store: CacheStore
     private let interval: Duration
+    private let clock: @Sendable () -> Double
     private let logger: Logger
     private let status: Mutex<PeerStatus>
 
     /// A heartbeat for this process, with no addresses until ``update(_:)`` gives them.
-    public init(store: CacheStore, interval: Duration = .seconds(5), logger: Logger) {
+    public init(
+        store: CacheStore, interval: Duration = .seconds(5),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger
+    ) {
         self.store = store
         self.interval = interval
+        self.clock = clock
         self.logger = logger
         self.status = Mutex(
             PeerStatus(
@@ -31,7 +36,7 @@ public final class Heartbeat: Sendable {
     /// Rewrites the row with the current time.
     public func write() {
         let current = status.withLock { status in
-            status.heartbeatAt = Date().timeIntervalSince1970
+            status.heartbeatAt = clock()
             return status
         }
         do {

@@ -20,9 +20,14 @@ struct EntryIntake: Sendable {
     let codec: FleetCodec
     let store: CacheStore
     let logger: Logger
+    /// The daemon's clock (Unix seconds): every part of the daemon that holds the intake reads the time here.
+    let clock: @Sendable () -> Double
+
+    /// The time now.
+    var now: Date { Date(timeIntervalSince1970: clock()) }
 
     /// Opens `message` (every check: ``FleetCodec/open(_:now:)``) and stores it. Never throws, whatever the bytes.
-    func take(_ message: some Collection<UInt8>, from sender: String, now: Date = Date()) -> Outcome {
+    func take(_ message: some Collection<UInt8>, from sender: String) -> Outcome {
         let entry: VerifiedEntry
         do {
             entry = try codec.open(message, now: now)
@@ -30,15 +35,15 @@ struct EntryIntake: Sendable {
             logger.debug("dropped an entry", metadata: ["ghcache.peer": "\(sender)", "ghcache.reason": "\(error)"])
             return .rejected(error)
         }
-        return store(entry, from: sender, now: now)
+        return store(entry, from: sender)
     }
 
     /// Stores a verified entry (a gossip message, a sync frame, a fill answer) unless the store holds this fetch or
     /// a later one.
-    func store(_ verified: VerifiedEntry, from sender: String, now: Date = Date()) -> Outcome {
+    func store(_ verified: VerifiedEntry, from sender: String) -> Outcome {
         let entry = verified.entry
         do {
-            switch try store.upsertFromPeer(verified, peer: entry.originPeer ?? sender, now: now.timeIntervalSince1970)
+            switch try store.upsertFromPeer(verified, peer: entry.originPeer ?? sender, now: clock())
             {
             case .inserted, .updated:
                 logger.trace(

@@ -98,7 +98,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         let client = CacheClient(
             configuration: settings.configuration, store: resources.store, transport: resources.transport,
             tokens: TokenProvider(configuration: settings.configuration) { logger.notice("\($0)") }, forwarder: fill,
-            observer: publisher)
+            observer: publisher, clock: resources.clock)
         self.client = client
         self.fillService = FillService(
             client: client, intake: intake, localPeer: host.peerID.description, logger: logger)
@@ -176,7 +176,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         }
 
         let codec = FleetCodec(key: fleetKey)
-        let intake = EntryIntake(codec: codec, store: store, logger: logger)
+        let intake = EntryIntake(codec: codec, store: store, logger: logger, clock: resources.clock)
         let gossip = GossipSub(host: host, parameters: settings.gossip)
         let lastSeq: Int64
         do {

@@ -57,7 +57,7 @@ actor Publisher: StoreObserver {
 
     private func publish(_ row: CacheEntry) async {
         let fetched = ReplicatedEntry.milliseconds(row.fetchedAt)
-        guard row.origin == .local, row.expiresAt > Date().timeIntervalSince1970, published[row.key] != fetched
+        guard row.origin == .local, row.expiresAt > intake.clock(), published[row.key] != fetched
         else { return }
         published[row.key] = fetched
         var entry: ReplicatedEntry

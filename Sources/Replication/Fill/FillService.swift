@@ -64,7 +64,7 @@ final class FillService: Sendable {
         do {
             var revalidate = false
             if request.revalidate == true {
-                revalidate = RefreshAhead.isDue(try client.store.entry(forKey: request.key))
+                revalidate = RefreshAhead.isDue(try client.store.entry(forKey: request.key), now: client.clock())
             }
             result = try await client.get(
                 target,

@@ -45,7 +45,7 @@ final class FleetFill: MissForwarder {
         let key = lookup.target.key
         guard enabled, membership.owners(of: key).first != membership.localPeer else { return nil }
         guard case .filled(let owner) = await fill(lookup), let entry = try store.entry(forKey: key) else { return nil }
-        let now = Date().timeIntervalSince1970
+        let now = intake.clock()
         guard entry.isFresh(ttl: lookup.ttl, now: now) else { return nil }
         // A refresh ahead of expiry is not a read: it must not keep the key "read lately" by itself.
         if !lookup.options.revalidate { try store.recordServed(key: key, counter: Counter.peerHits, now: now) }

@@ -46,7 +46,7 @@ actor RefreshAhead {
     }
 
     /// Whether `entry` is missing, marked stale by an invalidation, or inside its refresh window now.
-    static func isDue(_ entry: CacheEntry?, now: Double = Date().timeIntervalSince1970) -> Bool {
+    static func isDue(_ entry: CacheEntry?, now: Double) -> Bool {
         guard let entry, !entry.isInvalidated else { return true }
         return now >= entry.expiresAt - (entry.expiresAt - entry.fetchedAt) * lead
     }
@@ -77,7 +77,7 @@ actor RefreshAhead {
             {
                 return
             }
-            let batch = try dueTargets(now: Date().timeIntervalSince1970).prefix(Int(tokens))
+            let batch = try dueTargets(now: client.clock()).prefix(Int(tokens))
             tokens -= Double(batch.count)
             await withTaskGroup(of: Void.self) { group in
                 for (index, item) in batch.enumerated() {

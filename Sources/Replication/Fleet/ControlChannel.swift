@@ -127,7 +127,7 @@ final class ControlChannel: Sendable {
                 return .reject
             }
             // A peer's clock may run ahead; an invalidation is never dated after its arrival.
-            invalidation.at = min(invalidation.at, Date().timeIntervalSince1970)
+            invalidation.at = min(invalidation.at, intake.clock())
             onInvalidation(invalidation)
             return .accept
         }

@@ -58,7 +58,7 @@ final class SyncService: Sendable {
         var stored = 0
         var counters: [String: Int] = [:]
         do {
-            let now = Date()
+            let now = intake.now
             let have = try store.freshEntryIndex(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries)
                 .map(SyncRequest.Held.init)
             let payload = try codec.sealRequest(SyncRequest(have: have, limit: maxEntries), now: now)
@@ -162,7 +162,7 @@ final class SyncService: Sendable {
 
     /// Sends the entries `request` selects, then the end marker, then FIN. Returns how many were sent.
     private func respond(to request: SyncRequest, on stream: P2PStream, watchdog: StreamWatchdog) async throws -> Int {
-        let now = Date()
+        let now = intake.now
         // Only the index is read up front; each selected entry's body is loaded as it is sent.
         let index = try store.freshEntryIndex(now: now.timeIntervalSince1970, limit: SyncProtocol.maxEntries)
         var batch: [UInt8] = []

@@ -46,6 +46,11 @@ public final class PeerDaemon: Service, Sendable {
     private let bootstrapAddresses: [Multiaddr]
     private let bootstrapNames: [Multiaddr]
     let dialer: Dialer
+    /// The Kademlia DHT (`nil` with `CACHE_DHT=false`) and the fleet's rendezvous on it.
+    let dht: KadDHT?
+    private let rendezvous: Rendezvous?
+    /// Whether the DHT runs and serves others: `nil` with `CACHE_DHT=false`, `false` in client mode.
+    public var dhtServing: Bool? { dht?.isServer }
     private let logger: Logger
 
     /// Marks resources stale on this runner and on every runner of the fleet (a write through the local endpoint, a
@@ -68,7 +73,7 @@ public final class PeerDaemon: Service, Sendable {
     private init(
         settings: PeerDaemonSettings, host: LibP2P.Host, gossip: GossipSub, intake: EntryIntake, lastSeq: Int64,
         socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>, addresses: [Multiaddr], bootstrap: [Multiaddr],
-        bootstrapNames: [Multiaddr], warnings: [String], logger: Logger
+        bootstrapNames: [Multiaddr], warnings: [String], dhtKey: [UInt8], logger: Logger
     ) {
         self.settings = settings
         self.host = host
@@ -107,6 +112,16 @@ public final class PeerDaemon: Service, Sendable {
             gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
             dialer: dialer, logger: logger, onInvalidation: { invalidations.apply($0) })
         self.events = events
+        if settings.dht {
+            let dht = KadDHT(host: host, server: settings.dhtServer, configuration: settings.kad)
+            self.dht = dht
+            self.rendezvous = Rendezvous(
+                dht: dht, key: dhtKey, dialer: dialer, addresses: addresses,
+                interval: settings.dhtRefresh)
+        } else {
+            self.dht = nil
+            self.rendezvous = nil
+        }
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
         self.bootstrapAddresses = bootstrap
@@ -175,7 +190,7 @@ public final class PeerDaemon: Service, Sendable {
         let daemon = PeerDaemon(
             settings: settings, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq, socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
-            logger: logger)
+            dhtKey: fleetKey.dhtKey, logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
         host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
             await fillService.serve(stream)
@@ -220,6 +235,9 @@ public final class PeerDaemon: Service, Sendable {
                 if self.mdnsEnabled {
                     group.addTask { await self.discoverLocally() }
                 }
+                if let rendezvous = self.rendezvous {
+                    group.addTask { await rendezvous.run(logger: self.logger) }
+                }
                 for name in self.bootstrapNames {
                     group.addTask { await bootstrap.maintain(name: name, dialer: self.dialer, logger: self.logger) }
                 }
@@ -231,6 +249,7 @@ public final class PeerDaemon: Service, Sendable {
     private func shutdown() async {
         logger.info("shutting down")
         socket?.stop()
+        dht?.stop()
         await fillService.client.shutdown()
         await gossip.stop()
         await host.shutdown()

@@ -119,7 +119,7 @@ struct ConfigurationTests {
         let configuration = try Configuration.load(
             environment: [
                 "HOME": "/h", "CACHE_MDNS": "false", "CACHE_MAX_PEERS": "4", "CACHE_DNS_REFRESH": "2.5s",
-                "CACHE_DHT": "false", "CACHE_DHT_SERVER": "true", "CACHE_DHT_REFRESH": "2m",
+                "CACHE_DHT": "false", "CACHE_DHT_SERVER": "true", "CACHE_DHT_REFRESH": "120",
             ])
         #expect(!configuration.mdns && configuration.maxPeers == 4 && configuration.dnsRefresh == 2.5)
         #expect(!configuration.dht && configuration.dhtServer && configuration.dhtRefresh == 120)

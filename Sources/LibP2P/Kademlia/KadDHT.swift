@@ -22,6 +22,8 @@ public struct KadConfiguration: Sendable {
     public var maxProviderKeys = 1024
     /// How long a provider record lives unless its provider announces it again.
     public var providerLifetime: Duration = .seconds(24 * 3600)
+    /// Whether a connection dialled only for a query is closed after it.
+    public var closeQueryConnections = true
 
     /// The defaults.
     public init() {}
@@ -247,6 +249,8 @@ public final class KadDHT: Sendable {
                 state.withLock { _ = $0.table.add(peer, addresses: candidates[peer]?.addresses ?? []) }
                 for closer in reply.closerPeers where closer.id != host.peerID && candidates[closer.id] == nil {
                     guard !closer.addresses.isEmpty || host.isConnected(to: closer.id) else { continue }
+                    // A peer whose identify we hold and that does not serve the DHT is not worth a query.
+                    if let info = host.peerInfo(closer.id), !info.protocols.contains(Self.protocolID) { continue }
                     candidates[closer.id] = (
                         closer.addresses.map(\.withoutPeerID), KadPoint(peer: closer.id).distance(to: target)
                     )
@@ -274,9 +278,9 @@ public final class KadDHT: Sendable {
     private func send(
         _ message: KadMessage, to peer: PeerID, addresses: [Multiaddr] = [], expectReply: Bool
     ) async throws -> KadMessage? {
+        var dialled = false
         if !host.isConnected(to: peer) {
             let known = addresses.isEmpty ? (state.withLock { $0.table.addresses(of: peer) } ?? []) : addresses
-            var dialled = false
             for address in known.prefix(4) where address.tcpEndpoint != nil {
                 if (try? await host.dial(address.withoutPeerID.appending(.p2p(peer)))) == peer {
                     dialled = true
@@ -285,6 +289,22 @@ public final class KadDHT: Sendable {
             }
             guard dialled else { throw HostError.notConnected(peer) }
         }
+        // A connection opened only for this query is closed after it (and gone before this returns): lookups
+        // would otherwise leave one open to every DHT node they met, and fill the owner's connection target.
+        let result: Result<KadMessage?, any Error>
+        do {
+            result = .success(try await exchange(message, with: peer, expectReply: expectReply))
+        } catch {
+            result = .failure(error)
+        }
+        if dialled && configuration.closeQueryConnections {
+            host.closeConnection(to: peer)
+            for _ in 0..<100 where host.isConnected(to: peer) { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        return try result.get()
+    }
+
+    private func exchange(_ message: KadMessage, with peer: PeerID, expectReply: Bool) async throws -> KadMessage? {
         let stream = try await host.newStream(to: peer, protocols: [Self.protocolID])
         do {
             let reply = try await stream.yamux.withDeadline(configuration.queryTimeout) { () -> KadMessage? in
@@ -296,6 +316,13 @@ public final class KadDHT: Sendable {
                 return try KadMessage(decoding: bytes)
             }
             try? await stream.closeWrite()
+            if !expectReply {
+                // No reply is defined (py-libp2p echoes, go-libp2p does not): wait, briefly, for the peer to close
+                // its side, so the request was read before the connection may close.
+                _ = try? await stream.yamux.withDeadline(.seconds(2)) {
+                    while try await stream.read() != nil {}
+                }
+            }
             if let reply, reply.type != message.type {
                 throw KadError.unexpectedReply("\(reply.type) to \(message.type)")
             }

@@ -29,7 +29,7 @@ struct Rendezvous: Sendable {
                 continue
             }
             do {
-                let found = try await round()
+                let found = try await round(logger: logger)
                 rounds += 1
                 if rounds == 1 { logger.info("DHT rendezvous: \(found) other provider(s) of the fleet key") }
                 lastFailure = ""
@@ -43,14 +43,20 @@ struct Rendezvous: Sendable {
     }
 
     /// One round: provide, look up, dial. Returns how many other providers were found.
-    func round() async throws -> Int {
-        try await dht.provide(key, addresses: addresses)
+    func round(logger: Logger) async throws -> Int {
+        let reached = try await dht.provide(key, addresses: addresses)
         let providers = try await dht.findProviders(of: key, count: dialer.maxPeers + 1)
             .filter { $0.id != dialer.host.peerID }
+        logger.debug(
+            "DHT round: provided to \(reached) server(s); other providers: \(providers.map { "\($0.id) \($0.addresses)" })"
+        )
         await withDiscardingTaskGroup { group in
             for provider in providers where !dialer.host.isConnected(to: provider.id) {
                 let tcp = provider.addresses.filter { !$0.isDNS && $0.tcpPort != nil }
-                group.addTask { await dialer.dialAny(tcp, peer: provider.id, via: .dht) }
+                group.addTask {
+                    let connected = await dialer.dialAny(tcp, peer: provider.id, via: .dht)
+                    logger.debug("DHT provider \(provider.id) at \(tcp.map(\.description)): connected \(connected)")
+                }
             }
         }
         return providers.count

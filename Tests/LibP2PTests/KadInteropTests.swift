@@ -105,6 +105,15 @@ struct KadInteropTests {
                     _ = try await stream.read()
                 }
             }
+            // Random frames (valid length prefix, random protobuf) on fresh streams: each is answered or reset.
+            var rng = SplitMix64(seed: 23)
+            for _ in 0..<40 {
+                let body = (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                let stream = try await client.newStream(to: peer, protocols: [KadDHT.protocolID])
+                try await stream.writeLengthPrefixed(body)
+                try await stream.closeWrite()
+                _ = try? await stream.readLengthPrefixed(maxSize: KadMessage.maxSize)
+            }
             // A flood of providers for many keys from one (authenticated) peer stays bounded.
             let stream = try await client.newStream(to: peer, protocols: [KadDHT.protocolID])
             let me = KadMessage.Peer(id: client.peerID, addresses: [try Multiaddr(parsing: "/ip4/127.0.0.1/tcp/1")])

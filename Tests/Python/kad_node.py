@@ -31,7 +31,6 @@ import multiaddr
 import trio
 
 from libp2p import new_host
-from libp2p.abc import INotifee
 from libp2p.crypto.ed25519 import create_new_key_pair as ed25519_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as x25519_key_pair
 from libp2p.custom_types import TProtocol
@@ -42,34 +41,9 @@ from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID, Transport a
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID, Yamux
 from libp2p.tools.anyio_service import background_trio_service
 
-
-def emit(**fields: object) -> None:
-    sys.stdout.write(json.dumps(fields, sort_keys=True) + "\n")
-    sys.stdout.flush()
-
-
-def note(message: str) -> None:
-    print(f"# {message}", file=sys.stderr, flush=True)
-
-
-class Events(INotifee):
-    async def connected(self, network, conn) -> None:  # type: ignore[no-untyped-def]
-        emit(event="connected", peer=conn.muxed_conn.peer_id.to_base58())
-
-    async def disconnected(self, network, conn) -> None:  # type: ignore[no-untyped-def]
-        emit(event="disconnected", peer=conn.muxed_conn.peer_id.to_base58())
-
-    async def opened_stream(self, network, stream) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    async def closed_stream(self, network, stream) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    async def listen(self, network, multiaddr) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-    async def listen_close(self, network, multiaddr) -> None:  # type: ignore[no-untyped-def]
-        pass
+# The suite's transport peer: its JSON output and its connection reporter (same contract).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from p2p_peer import Events, emit  # noqa: E402
 
 
 def report_table(dht: KadDHT) -> None:

@@ -20,7 +20,7 @@ struct DHTRendezvousTests {
         #expect(FleetKey(secret: Fleet.secret).dhtKey == key)
         #expect(
             !FleetKey(secret: Fleet.secret).topic.contains(
-                key.dropFirst(2).map { String(format: "%02x", $0) }.joined().prefix(32)))
+                P2PHex.encode(Array(key.dropFirst(2))).prefix(32)))
     }
 
     @Test("two daemons that know only a py DHT node meet (via dht) and replicate; py finds our record and FIND_NODE")

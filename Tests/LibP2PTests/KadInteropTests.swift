@@ -78,6 +78,37 @@ struct KadInteropTests {
         #expect(py.output.allSatisfy { !$0.contains(#""event": "error""#) }, "\(py.output)")
     }
 
+    @Test("Swift to Swift: identify fills the routing table; a server that failed a query comes back from identify")
+    func swiftToSwift() async throws {
+        let serverHost = Host(identity: .generate())
+        defer { Task { await serverHost.shutdown() } }
+        let server = KadDHT(host: serverHost, server: true)
+        let address = try #require(try await serverHost.listen(on: Multiaddr(parsing: "/ip4/127.0.0.1/tcp/0")).first)
+        let clientHost = Host(identity: .generate())
+        defer { Task { await clientHost.shutdown() } }
+        let client = KadDHT(host: clientHost, server: false)
+        defer { client.stop() }
+        #expect(!clientHost.protocols.contains(KadDHT.protocolID))
+        try await withTimeout(60) {
+            _ = try await clientHost.dial(address)
+            while client.routingTablePeers.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(client.routingTablePeers == [serverHost.peerID])
+            // The client serves nothing, so the server's identify did not put it in the server's table.
+            #expect(server.routingTablePeers.isEmpty)
+            #expect(
+                try await client.provide(Self.key(1), addresses: [try Multiaddr(parsing: "/ip4/127.0.0.1/tcp/9")]) == 1)
+            #expect(try await client.findProviders(of: Self.key(1)).map(\.id) == [clientHost.peerID])
+            server.stop()
+            #expect(try await client.findClosestPeers(to: Self.key(2)).isEmpty)  // the one server refused
+            #expect(client.routingTablePeers.isEmpty && client.hasServers)
+            let again = KadDHT(host: serverHost, server: true)
+            defer { again.stop() }
+            let closest = try await client.findClosestPeers(to: Self.key(2))
+            #expect(closest.map(\.id) == [serverHost.peerID])
+            #expect(client.routingTablePeers == [serverHost.peerID])
+        }
+    }
+
     @Test("hostile requests: oversized, malformed and unsupported RPCs reset the stream, the server keeps serving")
     func hostileRequests() async throws {
         let server = Host(identity: .generate())

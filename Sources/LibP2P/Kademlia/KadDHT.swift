@@ -122,6 +122,13 @@ public final class KadDHT: Sendable {
     /// The peers in the routing table.
     public var routingTablePeers: [PeerID] { state.withLock { $0.table.peers } }
 
+    /// Whether a lookup has a server to start from: the routing table, or a connected peer whose identify lists
+    /// the protocol (a server that failed a query leaves the table but comes back this way).
+    public var hasServers: Bool {
+        !routingTablePeers.isEmpty
+            || host.connectedPeers.contains { host.peerInfo($0)?.protocols.contains(Self.protocolID) == true }
+    }
+
     /// The number of provider records kept for others.
     public var providerRecordCount: Int { state.withLock { $0.providers.recordCount } }
 
@@ -210,6 +217,16 @@ public final class KadDHT: Sendable {
         var candidates: [PeerID: (addresses: [Multiaddr], distance: KadPoint)] = [:]
         for entry in state.withLock({ $0.table.closest(to: key, count: k) }) {
             candidates[entry.peer] = (entry.addresses, KadPoint(peer: entry.peer).distance(to: target))
+        }
+        if candidates.isEmpty {
+            // Servers leave the table when a query fails; connected ones come back from their identify record.
+            for peer in host.connectedPeers {
+                guard let info = host.peerInfo(peer), info.protocols.contains(Self.protocolID) else { continue }
+                addPeer(peer, addresses: info.listenAddresses)
+                candidates[peer] = (
+                    info.listenAddresses.map(\.withoutPeerID), KadPoint(peer: peer).distance(to: target)
+                )
+            }
         }
         guard !candidates.isEmpty else { throw KadError.noPeers }
         var asked = Set<PeerID>()

@@ -24,7 +24,7 @@ struct Rendezvous: Sendable {
         var rounds = 0
         var lastFailure = ""
         while !Task.isCancelled {
-            guard !dht.routingTablePeers.isEmpty else {
+            guard dht.hasServers else {
                 try? await Task.sleep(for: waitInterval)
                 continue
             }

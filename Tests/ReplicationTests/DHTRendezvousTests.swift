@@ -23,7 +23,7 @@ struct DHTRendezvousTests {
                 P2PHex.encode(Array(key.dropFirst(2))).prefix(32)))
     }
 
-    @Test("two daemons that know only a py DHT node meet (via dht) and replicate; py finds our record and FIND_NODE")
+    @Test("two daemons that know only a py DHT node meet and replicate; py reads our records; a forged one is dropped")
     func twoDaemonsMeetThroughPyDHT() async throws {
         let node = try PyPeerProcess([], script: "kad_node.py", timeout: 200)
         defer { node.stop() }
@@ -70,6 +70,26 @@ struct DHTRendezvousTests {
             defer { asker.stop() }
             let found = try await asker.event("found_peer", within: 40)
             #expect((found["addrs"] as? [String] ?? []).contains { a.address.hasPrefix($0) })
+
+            // A forged provider record: a py peer (no fleet key) provides the fleet's key. A daemon that starts
+            // afterwards dials it (it is a candidate), and drops it when it has not announced itself as a member
+            // within the probation (member expiry + announce interval, 21 s); it is not dialled again.
+            let impostor = try PyPeerProcess(
+                ["--client", "--connect", nodeAddress, "--provide", keyHex], script: "kad_node.py", timeout: 120)
+            defer { impostor.stop() }
+            let impostorID = String(try await impostor.address().split(separator: "/").last ?? "")
+            _ = try await impostor.event("provided", within: 30)
+            let d = try await fleet.start("d", bootstrap: [nodeAddress], env: Self.env)
+            try await eventually("D dials the impostor found through the DHT", timeout: 30) {
+                try await fleet.peers("d").contains { $0.peer == impostorID && $0.via == "dht" }
+            }
+            try await eventually("D drops the impostor after its probation", timeout: 40) {
+                try await !fleet.peers("d").contains { $0.peer == impostorID }
+            }
+            #expect(d.stderr.contains("DHT provider \(impostorID) did not prove fleet membership"))
+            try await Task.sleep(for: .seconds(3))  // three more rounds
+            #expect(try await !fleet.peers("d").contains { $0.peer == impostorID })
+            #expect(try await fleet.peers("d").contains { $0.peer == a.peerID }, "members stay")
 
             // With CACHE_DHT=false a third daemon that knows only the node stays alone.
             let c = try await fleet.start(

@@ -116,8 +116,9 @@ public final class PeerDaemon: Service, Sendable {
             let dht = KadDHT(host: host, server: settings.dhtServer, configuration: settings.kad)
             self.dht = dht
             self.rendezvous = Rendezvous(
-                dht: dht, key: dhtKey, dialer: dialer, addresses: addresses,
-                interval: settings.dhtRefresh)
+                dht: dht, key: dhtKey, dialer: dialer, addresses: addresses, interval: settings.dhtRefresh,
+                isMember: { membership.live()[$0] != nil }, probation: settings.memberExpiry + settings.announceInterval
+            )
         } else {
             self.dht = nil
             self.rendezvous = nil

@@ -33,7 +33,8 @@ public struct StatsCommand: ContextCommand {
 
             peers lists each connected peer with how the daemon found it (via): bootstrap \
             (CACHE_BOOTSTRAP_PEERS), dns (a DNS name in that list), mdns (the local network), fleet \
-            (another member's announcement) or inbound (it dialled this runner).
+            (another member's announcement), dht (a provider record under the fleet's DHT key) or \
+            inbound (it dialled this runner).
 
             EXAMPLES
               $ ghcache-stats

@@ -36,7 +36,11 @@ public struct PeerCommand: AsyncParsableCommand {
             ID: every address it resolves to is dialled, again every CACHE_DNS_REFRESH seconds), or a \
             few runners' multiaddrs. A runner that reaches one peer learns the others from the \
             fleet's member announcements, dialling up to CACHE_MAX_PEERS (32) peers on its own. \
-            ghcache-stats shows how each peer was found.
+            Runners that share no network and no DNS name meet through a Kademlia DHT: a bootstrap \
+            peer that serves /ipfs/kad/1.0.0 (any libp2p DHT node) is used to provide and look up a \
+            key derived from the fleet secret, at start-up and every CACHE_DHT_REFRESH seconds \
+            (60); CACHE_DHT=false turns it off, CACHE_DHT_SERVER=true also serves the DHT to \
+            others. ghcache-stats shows how each peer was found.
 
             Fleet fill: each key has one owner among the fleet's members (they announce themselves \
             to each other). A miss on this runner asks the owner, which fetches or revalidates it \
@@ -180,7 +184,9 @@ struct PeerRunCommand: AsyncParsableCommand {
                     + "topic \(started.topic); dialling \(started.bootstrapCount) bootstrap peer(s); "
                     + (started.mdnsEnabled
                         ? "mDNS on"
-                        : configuration.mdns ? "mDNS off (listening on loopback only)" : "mDNS off (CACHE_MDNS=false)"))
+                        : configuration.mdns ? "mDNS off (listening on loopback only)" : "mDNS off (CACHE_MDNS=false)")
+                    + (started.dhtServing.map { $0 ? "; DHT on (serving)" : "; DHT on (client)" }
+                        ?? "; DHT off (CACHE_DHT=false)"))
             daemon = started
         } else {
             Output.stderr("peer-to-peer sharing is off (CACHE_ENABLE_P2P=false): serving the local endpoint only")

@@ -1,5 +1,3 @@
-import Crypto
-
 extension FleetKey {
     /// The fleet-wide key of token fingerprints: HMAC-SHA256(key: the 32 fleet-key bytes, message:
     /// `ghcache-token-fingerprint-v1`), 32 bytes.
@@ -9,9 +7,5 @@ extension FleetKey {
     /// of the fleet, and validators received from peers match. A different label than the topic's
     /// (`ghcache-topic-v1`) keeps the two outputs unrelated; a fingerprint (an HMAC of a token under this key)
     /// reveals neither the token nor the fleet key.
-    public var tokenFingerprintKey: [UInt8] {
-        Array(
-            HMAC<SHA256>.authenticationCode(
-                for: Array("ghcache-token-fingerprint-v1".utf8), using: SymmetricKey(data: rawBytes)))
-    }
+    public var tokenFingerprintKey: [UInt8] { derived("ghcache-token-fingerprint-v1") }
 }

@@ -1,5 +1,3 @@
-import Crypto
-
 extension FleetKey {
     /// The gossipsub topic of this fleet: `ghcache/1/` followed by the first 32 hex digits (128 bits) of
     /// HMAC-SHA256(key: the 32 fleet-key bytes, message: `ghcache-topic-v1`).
@@ -8,8 +6,7 @@ extension FleetKey {
     /// nothing about the key: HMAC is a pseudo-random function, so the tag gives no handle on the key beyond
     /// offline guessing of the secret, which PBKDF2's 100 000 iterations already slow exactly as for a token.
     public var topic: String {
-        let tag = HMAC<SHA256>.authenticationCode(
-            for: Array("ghcache-topic-v1".utf8), using: SymmetricKey(data: rawBytes))
+        let tag = derived("ghcache-topic-v1")
         return "ghcache/1/"
             + tag.prefix(16).map { byte in
                 let hex = String(byte, radix: 16)

@@ -17,6 +17,7 @@ struct ConfigurationTests {
         #expect(configuration.listenPort == 9000)
         #expect(configuration.bootstrapPeers.isEmpty)
         #expect(configuration.mdns && configuration.maxPeers == 32 && configuration.dnsRefresh == 30)
+        #expect(configuration.dht && !configuration.dhtServer && configuration.dhtRefresh == 60)
         #expect(configuration.apiURL.absoluteString == "https://api.github.com")
         #expect(configuration.explicitToken == nil)
         let xdg = try Configuration.load(environment: ["HOME": "/home/u", "XDG_CACHE_HOME": "/x"])
@@ -113,11 +114,18 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("discovery settings: CACHE_MDNS, CACHE_MAX_PEERS, CACHE_DNS_REFRESH")
+    @Test("discovery settings: CACHE_MDNS, CACHE_MAX_PEERS, CACHE_DNS_REFRESH, CACHE_DHT*")
     func discoverySettings() throws {
         let configuration = try Configuration.load(
-            environment: ["HOME": "/h", "CACHE_MDNS": "false", "CACHE_MAX_PEERS": "4", "CACHE_DNS_REFRESH": "2.5s"])
+            environment: [
+                "HOME": "/h", "CACHE_MDNS": "false", "CACHE_MAX_PEERS": "4", "CACHE_DNS_REFRESH": "2.5s",
+                "CACHE_DHT": "false", "CACHE_DHT_SERVER": "true", "CACHE_DHT_REFRESH": "120",
+            ])
         #expect(!configuration.mdns && configuration.maxPeers == 4 && configuration.dnsRefresh == 2.5)
+        #expect(!configuration.dht && configuration.dhtServer && configuration.dhtRefresh == 120)
+        #expect(throws: GHCacheError.self) {
+            try Configuration.load(environment: ["HOME": "/h", "CACHE_DHT": "maybe"])
+        }
     }
 
     @Test("bad flag values, bad rules, bad and missing files give clear messages")

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A running `Tests/Python/p2p_peer.py` (real py-libp2p 0.8.1), killed on `stop()` or deinit.
+/// A running `Tests/Python/p2p_peer.py` (real py-libp2p 0.8.1), or another script of that folder with the same
+/// output contract (first line the multiaddr, then JSON events), killed on `stop()` or deinit.
 ///
 /// Python comes from `GHCACHE_PYTHON`, else `<package root>/.venv/bin/python`; if neither exists
 /// the test fails with a message saying how to create the venv.
@@ -13,12 +14,13 @@ public final class PyPeerProcess: Sendable {
     /// Starts the peer with `arguments` (a `--timeout` bound is always added). With `wrapper`, the process is
     /// `wrapper(python, arguments)` instead (e.g. ``NetworkLab/command(in:_:_:)`` to run it in a namespace).
     public init(
-        _ arguments: [String], timeout: Int = 40, wrapper: ((String, [String]) -> (String, [String]))? = nil
+        _ arguments: [String], script: String = "p2p_peer.py", timeout: Int = 40,
+        wrapper: ((String, [String]) -> (String, [String]))? = nil
     ) throws {
         process = Process()
         let python = try TestPaths.python().path
         let full =
-            ["-u", TestPaths.packageRoot.appendingPathComponent("Tests/Python/p2p_peer.py").path]
+            ["-u", TestPaths.packageRoot.appendingPathComponent("Tests/Python/\(script)").path]
             + arguments + ["--timeout", String(timeout)]
         let (executable, processArguments) = wrapper?(python, full) ?? (python, full)
         process.executableURL = URL(fileURLWithPath: executable)

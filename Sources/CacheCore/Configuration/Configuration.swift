@@ -61,6 +61,14 @@ public struct Configuration: Sendable {
     public var maxPeers: Int
     /// How often, in seconds, DNS names in the bootstrap list are resolved again (`CACHE_DNS_REFRESH`).
     public var dnsRefresh: Double
+    /// Whether `ghcache-peer` finds its fleet through the Kademlia DHT of its bootstrap peers (`CACHE_DHT`).
+    public var dht: Bool
+    /// Whether `ghcache-peer` also serves the DHT to others: answers lookups, keeps provider records
+    /// (`CACHE_DHT_SERVER`; off by default, so a runner spends nothing on strangers' records).
+    public var dhtServer: Bool
+    /// How often, in seconds, `ghcache-peer` announces itself under the fleet's DHT key and looks up the others
+    /// (`CACHE_DHT_REFRESH`).
+    public var dhtRefresh: Double
     /// The config file that was read, if any.
     public var configFile: String?
     /// Non-fatal remarks (unknown keys in the config file), to print on stderr.
@@ -148,6 +156,10 @@ public struct Configuration: Sendable {
         maxPeers = try resolver.value(.maxPeers, "a number of peers", ValueParsers.count) ?? 32
         dnsRefresh =
             try resolver.value(.dnsRefresh, "a positive number of seconds", ValueParsers.positiveInterval) ?? 30
+        dht = try resolver.value(.dht, "true or false", ValueParsers.bool) ?? true
+        dhtServer = try resolver.value(.dhtServer, "true or false", ValueParsers.bool) ?? false
+        dhtRefresh =
+            try resolver.value(.dhtRefresh, "a positive number of seconds", ValueParsers.positiveInterval) ?? 60
         prewarm = []
         if let (text, source) = resolver.raw(.prewarm) {
             switch PathPattern.parseList(text) {

@@ -25,6 +25,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case mdns = "CACHE_MDNS"
     case maxPeers = "CACHE_MAX_PEERS"
     case dnsRefresh = "CACHE_DNS_REFRESH"
+    case dht = "CACHE_DHT"
+    case dhtServer = "CACHE_DHT_SERVER"
+    case dhtRefresh = "CACHE_DHT_REFRESH"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -53,6 +56,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .mdns: "true"
         case .maxPeers: "32"
         case .dnsRefresh: "30"
+        case .dht: "true"
+        case .dhtServer: "false"
+        case .dhtRefresh: "60"
         }
     }
 
@@ -76,8 +82,9 @@ extension ConfigVariable {
         case .ttlRules: (try? TTLRule.parseList(text).get()) != nil
         case .maxEntries, .refreshAhead, .maxPeers: ValueParsers.count(text) != nil
         case .maxBytes: ValueParsers.bytes(text) != nil
-        case .timeout, .connectTimeout, .fillTimeout, .dnsRefresh: ValueParsers.positiveInterval(text) != nil
-        case .enableP2P, .fleetFill, .mdns: ValueParsers.bool(text) != nil
+        case .timeout, .connectTimeout, .fillTimeout, .dnsRefresh, .dhtRefresh:
+            ValueParsers.positiveInterval(text) != nil
+        case .enableP2P, .fleetFill, .mdns, .dht, .dhtServer: ValueParsers.bool(text) != nil
         case .httpListen: HTTPListenAddress(parsing: text) != nil
         case .listenPort: ValueParsers.port(text) != nil
         case .listenAddress: ValueParsers.ipAddress(text) != nil

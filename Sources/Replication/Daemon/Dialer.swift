@@ -11,6 +11,8 @@ enum PeerSource: String, Sendable {
     case mdns
     /// Another member's announcement on the fleet's control topic.
     case fleet
+    /// A provider record under the fleet's key in the Kademlia DHT.
+    case dht
     /// The peer dialled us.
     case inbound
 }

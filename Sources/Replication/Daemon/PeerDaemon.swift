@@ -49,6 +49,11 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
     private let bootstrapAddresses: [Multiaddr]
     private let bootstrapNames: [Multiaddr]
     let dialer: Dialer
+    /// The Kademlia DHT (`nil` with `CACHE_DHT=false`) and the fleet's rendezvous on it.
+    let dht: KadDHT?
+    private let rendezvous: Rendezvous?
+    /// Whether the DHT runs and serves others: `nil` with `CACHE_DHT=false`, `false` in client mode.
+    public var dhtServing: Bool? { dht?.isServer }
     private let logger: Logger
 
     /// The process's cache client: lookups the store cannot serve fresh go to the key's owner in the fleet (fleet
@@ -72,7 +77,8 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
     private init(
         settings: PeerDaemonSettings, resources: DaemonResources, host: LibP2P.Host, gossip: GossipSub,
         intake: EntryIntake, lastSeq: Int64, socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>,
-        addresses: [Multiaddr], bootstrap: [Multiaddr], bootstrapNames: [Multiaddr], warnings: [String], logger: Logger
+        addresses: [Multiaddr], bootstrap: [Multiaddr], bootstrapNames: [Multiaddr], warnings: [String],
+        dhtKey: [UInt8], logger: Logger
     ) {
         self.settings = settings
         self.heartbeat = resources.heartbeat
@@ -118,6 +124,17 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
                 }
             })
         self.events = events
+        if settings.dht {
+            let dht = KadDHT(host: host, server: settings.dhtServer, configuration: settings.kad)
+            self.dht = dht
+            self.rendezvous = Rendezvous(
+                dht: dht, key: dhtKey, dialer: dialer, addresses: addresses, interval: settings.dhtRefresh,
+                isMember: { membership.live()[$0] != nil }, probation: settings.memberExpiry + settings.announceInterval
+            )
+        } else {
+            self.dht = nil
+            self.rendezvous = nil
+        }
         self.peerID = host.peerID.description
         self.addresses = addresses.map(\.description)
         self.bootstrapAddresses = bootstrap
@@ -189,7 +206,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
             settings: settings, resources: resources, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq,
             socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
-            logger: logger)
+            dhtKey: fleetKey.dhtKey, logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
         host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
             await fillService.serve(stream)
@@ -234,6 +251,9 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
                 if self.mdnsEnabled {
                     group.addTask { await self.discoverLocally() }
                 }
+                if let rendezvous = self.rendezvous {
+                    group.addTask { await rendezvous.run(logger: self.logger) }
+                }
                 for name in self.bootstrapNames {
                     group.addTask { await bootstrap.maintain(name: name, dialer: self.dialer, logger: self.logger) }
                 }
@@ -245,6 +265,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
     private func shutdown() async {
         logger.info("shutting down")
         socket?.stop()
+        dht?.stop()
         await gossip.stop()
         await host.shutdown()
     }

@@ -44,6 +44,14 @@ public struct PeerDaemonSettings: Sendable {
     /// The connection target: discovery (DNS names, mDNS, member announcements) dials no more once this many peers
     /// are connected.
     public var maxPeers: Int
+    /// Whether to find the fleet through the Kademlia DHT of the bootstrap peers that serve it.
+    public var dht: Bool
+    /// Whether to serve the DHT to others (answer lookups, keep provider records).
+    public var dhtServer: Bool
+    /// How often the fleet's DHT key is provided and its providers looked up.
+    public var dhtRefresh: Duration
+    /// Kademlia limits and timings.
+    public var kad = KadConfiguration()
 
     /// Settings from a loaded configuration and a resolved fleet secret.
     public init(configuration: Configuration, secret: FleetSecret) {
@@ -57,6 +65,9 @@ public struct PeerDaemonSettings: Sendable {
         host.agentVersion = "ghcache-peer/\(GHCacheVersion.current)"
         mdns = configuration.mdns
         maxPeers = configuration.maxPeers
+        dht = configuration.dht
+        dhtServer = configuration.dhtServer
+        dhtRefresh = .milliseconds(Int(configuration.dhtRefresh * 1000))
         bootstrap.resolveInterval = .milliseconds(Int(configuration.dnsRefresh * 1000))
         self.configuration = configuration
     }

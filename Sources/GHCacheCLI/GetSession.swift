@@ -11,7 +11,7 @@ struct GetSession {
     /// The HTTP client is created only if GitHub must be asked.
     init(_ getOptions: GetOptions) throws(GHCacheError) {
         let configuration = try getOptions.configuration()
-        let store = try CacheStore.open(directory: configuration.cacheDir)
+        let store = try CacheStore.openForReading(directory: configuration.cacheDir) { Output.warn($0) }
         for notice in store.notices { Output.warn(notice) }
         OpenUntilExit.keep(store)
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)

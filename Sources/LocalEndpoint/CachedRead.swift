@@ -108,17 +108,18 @@ extension EndpointCore {
             case "only-if-cached": options.offline = true
             case "max-stale":
                 guard parts.count == 2 else {
-                    options.maxStale = 10 * 365 * 86400
+                    options.maxStale = TimeBounds.maxSeconds
                     continue
                 }
-                guard let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
-                    seconds >= 0
+                guard
+                    let seconds = ValueParsers.count(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
                 else {
                     return .failure(
                         GHCacheError(
                             "Cache-Control: max-stale=\(parts[1]) is not a number of seconds", exitStatus: .usage))
                 }
-                options.maxStale = seconds
+                // Beyond the longest duration ghcache keeps anything: "any age", as a bare max-stale.
+                options.maxStale = min(seconds, TimeBounds.maxSeconds)
             default: continue
             }
         }
@@ -128,11 +129,10 @@ extension EndpointCore {
                     "Cache-Control: no-cache and only-if-cached contradict each other: pick one", exitStatus: .usage))
         }
         if let ttl = headers[EndpointField.ttl] {
-            guard let seconds = Int(ttl.trimmingCharacters(in: .whitespaces)), (0...31_536_000).contains(seconds)
-            else {
+            guard let seconds = ValueParsers.seconds(ttl) else {
                 return .failure(
                     GHCacheError(
-                        "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to 31536000)",
+                        "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to \(TimeBounds.maxSeconds))",
                         exitStatus: .usage))
             }
             options.ttlOverride = seconds

@@ -83,7 +83,8 @@ public final class LocalEndpoint: Service, Sendable {
         raiseDescriptorLimit()
         let transport = HTTPTransport(connectTimeout: configuration.connectTimeout, readTimeout: configuration.timeout)
         let operations = Operations(
-            store: store, configuration: configuration, connectedPeers: connectedPeers, onWebhook: onWebhook)
+            store: store, configuration: configuration, connectedPeers: connectedPeers,
+            bodyBudget: BodyBudget(limit: settings.maxBodyBytesInFlight), onWebhook: onWebhook)
         let core = EndpointCore(
             settings: settings, store: store, transport: transport, forwarder: forwarder, onInvalidate: onInvalidate,
             operations: operations, logger: logger)
@@ -141,8 +142,9 @@ public final class LocalEndpoint: Service, Sendable {
     ) -> some ApplicationProtocol {
         let first = TimeAmount(settings.firstRequestTimeout)
         let next = TimeAmount(settings.idleTimeout)
+        let load = ConnectionLoad(limit: settings.maxConnections)
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadline(first: first, next: next)],
+            additionalChannelHandlers: [RequestDeadline(first: first, next: next, load: load)],
             idleTimeout: next,
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes,

@@ -56,9 +56,11 @@ struct EndpointHardeningTests {
             #expect(viaGet.status == 0, "\(viaGet.stderr)")
             #expect(!viaGet.stderr.contains("X-GHCache-TTL"))
             #expect(world.daemonLog.contains("/repos/octo/hello"), "the lookup went through the daemon")
-            let year = try await world.curlSocket(
-                "/repos/octo/hello", EndpointWorld.auth + ["-H", "X-GHCache-TTL: 400d"])
-            #expect(year.status == 200 && year.outcome == "hit-local")
+            // curl's Accept makes another key than ghcache-get's: the first is a miss, the second a hit.
+            let yearTTL = EndpointWorld.auth + ["-H", "X-GHCache-TTL: 400d"]
+            #expect(try await world.curlSocket("/repos/octo/hello", yearTTL).status == 200)
+            let year = try await world.curlSocket("/repos/octo/hello", yearTTL)
+            #expect(year.status == 200 && year.outcome == "hit-local", "\(year.status) \(year.outcome ?? "-")")
             for bad in ["9223372036854775807", "315360001", "1e300", "nan"] {
                 let answer = try await world.curlSocket(
                     "/repos/octo/hello", EndpointWorld.auth + ["-H", "X-GHCache-TTL: \(bad)"])
@@ -93,7 +95,9 @@ struct EndpointHardeningTests {
 
     @Test("request bodies are bounded in total across connections: 503 with Retry-After beyond, never a crash")
     func bodyBudget() async throws {
-        try await EndpointWorld.with { world in
+        var standIn = StandInConfiguration()
+        standIn.maxRequestBodyBytes = 25 << 20
+        try await EndpointWorld.with(standIn: standIn) { world in
             let path = "/repos/octo/hello/issues"
             _ = try world.server.addFault(FaultSpec(pathPrefix: path, kind: .latency, count: -1, ms: 3000))
             let file = (world.environment.root as NSString).appendingPathComponent("body.bin")
@@ -109,13 +113,15 @@ struct EndpointHardeningTests {
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
+            // Relayed: GitHub's (the stand-in's) own answer to the write, whatever it is, but never a 5xx of ours.
+            let relayed = statuses.filter { $0 != 503 }
             #expect(statuses.contains(503), "\(statuses)")
-            #expect(statuses.filter { $0 == 503 }.count <= 4, "the budget holds three bodies: \(statuses)")
-            #expect(statuses.allSatisfy { $0 == 503 || (200..<300).contains($0) }, "\(statuses)")
+            #expect(relayed.count >= 3, "the budget holds three 20 MiB bodies: \(statuses)")
+            #expect(relayed.allSatisfy { $0 < 500 }, "\(statuses)")
             // The budget is given back: one more upload alone goes through.
             let after = try await world.curlSocket(
                 path, EndpointWorld.auth + ["-X", "POST", "-H", "Expect:", "--data-binary", "@\(file)"])
-            #expect((200..<300).contains(after.status), "\(after.status) \(after.text.prefix(200))")
+            #expect(after.status < 500 && after.outcome == "pass", "\(after.status) \(after.text.prefix(200))")
             #expect(world.daemon.process.isRunning)
         }
     }

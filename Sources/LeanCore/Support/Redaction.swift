@@ -22,14 +22,12 @@ public enum Redaction {
 
     /// `text` without secrets and with control characters escaped.
     public static func redact(_ text: String) -> String {
-        var result = text
+        // What has the form of a secret first (whole tokens, whole credentials), then the registered values.
+        var result = redactGitHubTokens(redactAfterSchemes(redactURLCredentials(text)))
         for secret in secrets.withLock({ $0 }).sorted(by: { $0.utf8.count > $1.utf8.count })
         where result.contains(secret) {
             result = result.replacing(secret, with: placeholder)
         }
-        result = redactURLCredentials(result)
-        result = redactAfterSchemes(result)
-        result = redactGitHubTokens(result)
         return escapeControlCharacters(result)
     }
 

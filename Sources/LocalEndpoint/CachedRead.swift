@@ -129,7 +129,7 @@ extension EndpointCore {
                     "Cache-Control: no-cache and only-if-cached contradict each other: pick one", exitStatus: .usage))
         }
         if let ttl = headers[EndpointField.ttl] {
-            guard let seconds = ValueParsers.seconds(ttl) else {
+            guard let seconds = ValueParsers.count(ttl), seconds <= TimeBounds.maxSeconds else {
                 return .failure(
                     GHCacheError(
                         "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to \(TimeBounds.maxSeconds))",

@@ -57,7 +57,7 @@ struct EndpointHardeningTests {
             #expect(!viaGet.stderr.contains("X-GHCache-TTL"))
             #expect(world.daemonLog.contains("/repos/octo/hello"), "the lookup went through the daemon")
             // curl's Accept makes another key than ghcache-get's: the first is a miss, the second a hit.
-            let yearTTL = EndpointWorld.auth + ["-H", "X-GHCache-TTL: 400d"]
+            let yearTTL = EndpointWorld.auth + ["-H", "X-GHCache-TTL: 34560000"]
             #expect(try await world.curlSocket("/repos/octo/hello", yearTTL).status == 200)
             let year = try await world.curlSocket("/repos/octo/hello", yearTTL)
             #expect(year.status == 200 && year.outcome == "hit-local", "\(year.status) \(year.outcome ?? "-")")

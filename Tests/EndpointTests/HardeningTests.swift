@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 import GitHubStandIn
 import TestSupport
@@ -142,6 +143,38 @@ struct EndpointHardeningTests {
                 try idle.filter { try !$0.poll().closed }.count < 1600
             }
             #expect(Date().timeIntervalSince(started) < 9)
+            try await HostileInputTests.stillServing(world)
+        }
+    }
+
+    @Test("a webhook invalidating an entry whose lifetime is near Int.max: the P2P daemon revalidates it and lives on")
+    func webhookOnHugeLifetime() async throws {
+        let secret = "webhook-secret"
+        try await EndpointWorld.with(p2p: true, env: ["CACHE_WEBHOOK_SECRET": secret]) { world in
+            let runs = "/repos/octo/app/actions/runs"
+            #expect(try await world.curlSocket(runs, EndpointWorld.auth).outcome == "miss")
+            // A row as `--ttl 9223372036854775807` wrote it before durations were bounded (or a peer's far expiry).
+            let store = (world.cacheDir as NSString).appendingPathComponent("cache.sqlite")
+            let update = try NetworkLab.runBounded(
+                "/usr/bin/sqlite3", [store, "UPDATE entries SET expires_at = fetched_at + 9.3e18"], timeout: 10)
+            try #require(update.status == 0, "\(update.stderr)")
+            let body = Data(#"{"action":"completed","repository":{"full_name":"octo/app"}}"#.utf8)
+            let file = (world.environment.root as NSString).appendingPathComponent("webhook.json")
+            try body.write(to: URL(fileURLWithPath: file))
+            let accepted = try await world.curlTCP(
+                "/webhook",
+                [
+                    "-X", "POST", "--data-binary", "@\(file)", "-H", "X-GitHub-Event: workflow_run",
+                    "-H", "X-GitHub-Delivery: d-1", "-H", "Content-Type: application/json",
+                    "-H", "X-Hub-Signature-256: \(WebhookDelivery.signature(of: body, secret: secret))",
+                ])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            // The owner revalidates 3 s after the event.
+            try await eventually("the owner did not revalidate the invalidated entry", timeout: 15) {
+                world.received(runs) >= 2
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(world.daemon.process.isRunning, "the daemon died: \(world.daemonLog.suffix(2000))")
             try await HostileInputTests.stillServing(world)
         }
     }

@@ -208,4 +208,18 @@ struct HardeningTests {
             #expect(miss.status == 5, "\(miss.stderr)")
         }
     }
+
+    @Test("ghcache-gc clears a back-off set forever by an older version (Retry-After: 1e300)")
+    func gcClearsEndlessBackoff() async throws {
+        try await Environment.with { env in
+            let store = try CacheStore.open(directory: env.cacheDir)
+            let scope = try TokenFingerprinter(cacheDir: env.cacheDir).fingerprint("integration-token")
+            try store.setBackoff(scope: scope, Backoff(notBefore: 1e300, reason: "retry-after"))
+            #expect(try await env.get("api", "/repos/octo/hello").status == 3)
+            let gc = try await env.run("ghcache-gc", [])
+            #expect(gc.status == 0, "\(gc.stderr)")
+            let after = try await env.get("api", "/repos/octo/hello")
+            #expect(after.status == 0, "\(after.stderr)")
+        }
+    }
 }

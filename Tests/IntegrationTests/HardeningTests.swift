@@ -135,6 +135,17 @@ struct HardeningTests {
             let result = try await env.get("repos", "octo", env: ["CACHE_DIR": long])
             #expect(result.status == 5, "\(result.stderr)")
             #expect(!result.stderr.contains("config file"), "\(result.stderr)")
+            // A directory this user cannot read or search (as `nobody` when the tests run as root).
+            try FileManager.default.createDirectory(atPath: env.cacheDir, withIntermediateDirectories: true)
+            chmod(env.cacheDir, 0)
+            defer { chmod(env.cacheDir, 0o700) }
+            chmod(env.root, 0o755)
+            let wrapper: ((String, [String]) -> (String, [String]))? =
+                getuid() == 0
+                ? { ("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", $0] + $1) } : nil
+            let unreadable = try await env.start("ghcache-get", ["repos", "octo"], wrapper: wrapper).wait()
+            #expect(unreadable.status == 5, "\(unreadable.stderr)")
+            #expect(!unreadable.stderr.contains("config file"), "\(unreadable.stderr)")
         }
     }
 

@@ -8,13 +8,8 @@ set -euo pipefail
 count=${1:-100}
 bin=${BIN_DIR:?set BIN_DIR to the directory of built binaries, e.g. .build/debug}
 peer=${2:-$bin/ghcache-peer}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scratch.sh
+source "$(dirname "$0")/scratch.sh"
 "$bin/github-stand-in" --latency-ms 2000 >"$work/standin.out" 2>/dev/null &
 pids+=($!)
 for _ in $(seq 100); do url=$(head -1 "$work/standin.out" 2>/dev/null || true); [ -n "$url" ] && break; sleep 0.1; done

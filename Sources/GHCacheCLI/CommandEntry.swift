@@ -28,7 +28,7 @@ public enum CommandEntry {
                 if !message.isEmpty { print(message) }
                 exit(ExitStatus.ok.rawValue)
             }
-            FileDescriptorIO.write(Data((Redaction.redact(message) + "\n").utf8), to: STDERR_FILENO)
+            FileDescriptorIO.write(Data((Redaction.redactLines(message) + "\n").utf8), to: STDERR_FILENO)
             exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }

@@ -20,6 +20,6 @@ public enum Output {
 
     /// Writes `ghcache: <text>` to stderr.
     public static func stderr(_ text: String) {
-        FileDescriptorIO.write(Data("ghcache: \(Redaction.redact(text))\n".utf8), to: STDERR_FILENO)
+        FileDescriptorIO.write(Data("ghcache: \(Redaction.redactLines(text))\n".utf8), to: STDERR_FILENO)
     }
 }

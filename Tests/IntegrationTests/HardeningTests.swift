@@ -107,6 +107,7 @@ struct HardeningTests {
             ] as [([String], [String: String])] {
                 let result = try await env.run("ghcache-get", arguments, env: variables)
                 #expect(result.status == 2, "\(arguments) \(variables): \(result.stderr)")
+                #expect(!result.stderr.contains("\\n"), "line breaks stay line breaks: \(result.stderr)")
             }
             #expect(try await env.get("repos", "octo", "--ttl", "3650d").status == 0)
             #expect(env.server.stats().total == 1)

@@ -46,5 +46,8 @@ struct BoundsAndRedactionTests {
         #expect(Redaction.redact("x s3cr3t-fleet-value y") == "x [redacted] y")
         #expect(Redaction.redact("a\u{1B}[2Jb\nc") == "a\\u{1B}[2Jb\\nc")
         #expect(Redaction.redact("plain text, 100% ordinary") == "plain text, 100% ordinary")
+        #expect(
+            Redaction.redactLines("Error: x\nUsage: y Bearer abcdef123456\r")
+                == "Error: x\nUsage: y Bearer [redacted]\\r")
     }
 }

@@ -31,6 +31,11 @@ public enum Redaction {
         return escapeControlCharacters(result)
     }
 
+    /// ``redact(_:)`` line by line: a message of several lines (a usage text) keeps its line breaks.
+    public static func redactLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { redact(String($0)) }.joined(separator: "\n")
+    }
+
     /// `scheme://user:password@host` → `scheme://[redacted]@host` (and `scheme://user@host` alike).
     public static func redactURLCredentials(_ text: String) -> String {
         guard text.contains("://") else { return text }

@@ -168,8 +168,8 @@ let package = Package(
 
         // MARK: Tests
         // Shared test infrastructure: child processes, built binaries, the Python interop peer.
-        .target(name: "TestSupport", dependencies: ["GitHubStandIn"], path: "Tests/TestSupport"),
-        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn"]),
+        .target(name: "TestSupport", dependencies: ["GitHubStandIn", "LibP2P"], path: "Tests/TestSupport"),
+        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn", "TestSupport"]),
         .testTarget(
             name: "LeanCoreTests",
             dependencies: ["LeanCore", "CacheCore", .product(name: "Crypto", package: "swift-crypto")]

@@ -24,13 +24,8 @@ else
     bin=$(cd "$root" && swift build -c "$config" --show-bin-path)
 fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scratch.sh
+source "$(dirname "$0")/scratch.sh"
 "$bin/github-stand-in" --port 0 --rate-limit 1000000 >"$work/standin.out" 2>"$work/standin.err" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/standin.out" ] && break; sleep 0.05; done

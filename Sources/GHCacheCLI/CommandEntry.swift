@@ -41,7 +41,7 @@ public enum CommandEntry {
                 if !message.isEmpty { context.output.line(message) }
                 return ExitStatus.ok.rawValue
             }
-            context.output.rawError(message + "\n")
+            context.output.rawError(Redaction.redactLines(message) + "\n")
             return code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
         }
     }

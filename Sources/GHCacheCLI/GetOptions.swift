@@ -41,7 +41,7 @@ struct GetOptions: ParsableArguments {
 
     func validate() throws {
         if let ttl, parseDuration(ttl) == nil {
-            throw ValidationError("--ttl \(ttl) is not a number of seconds (e.g. 30, 90s, 5m)")
+            throw ValidationError("--ttl \(ttl) is not a number of seconds (e.g. 30, 90s, 5m; at most 10 years)")
         }
         if noCache && offline {
             throw ValidationError("--no-cache and --offline contradict each other: pick one")

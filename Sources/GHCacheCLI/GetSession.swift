@@ -12,11 +12,11 @@ struct GetSession {
     /// The HTTP client is created only if GitHub must be asked.
     init(_ getOptions: GetOptions, context: CommandContext) throws(GHCacheError) {
         let configuration = try getOptions.configuration(in: context)
-        let store = try context.openStore(configuration.cacheDir, .readWrite)
-        for notice in store.notices { context.output.warn(notice) }
+        let output = context.output
+        let store = try CacheStore.openForReading(directory: configuration.cacheDir) { output.warn($0) }
+        for notice in store.notices { output.warn(notice) }
         OpenUntilExit.keep(store)
         let transport = context.transport(configuration)
-        let output = context.output
         let tokens = TokenProvider(configuration: configuration) { output.stderr("note: \($0)") }
         options = getOptions.lookupOptions(configuration)
         // A miss goes to the machine's daemon when one runs (checked only on a miss, so a hit stays lean).

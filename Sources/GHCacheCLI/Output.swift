@@ -35,7 +35,7 @@ public struct Output: Sendable {
 
     /// Writes `ghcache: <text>` to stderr.
     public func stderr(_ text: String) {
-        standardError(Data("ghcache: \(text)\n".utf8))
+        standardError(Data("ghcache: \(Redaction.redactLines(text))\n".utf8))
     }
 
     /// Writes `text` to stderr as it is (ArgumentParser's usage messages).

@@ -42,6 +42,10 @@ final class EndpointCore: Sendable {
     /// `/metrics`, the dashboard and `/webhook`.
     let operations: Operations
     let logger: Logger
+    /// Request bodies held across connections.
+    let bodyBudget: BodyBudget
+    /// The TCP listener's `Host` check.
+    let hostCheck: HostCheck?
 
     init(
         settings: LocalEndpointSettings, store: CacheStore, transport: any GitHubTransport, client: CacheClient,
@@ -54,6 +58,8 @@ final class EndpointCore: Sendable {
         self.client = client
         self.invalidator = invalidator
         self.logger = logger
+        bodyBudget = operations.bodyBudget
+        hostCheck = settings.tcpListen.map { HostCheck(listenHost: $0.host) }
     }
 
     var configuration: Configuration { settings.configuration }
@@ -67,6 +73,14 @@ final class EndpointCore: Sendable {
         } catch {
             return Self.synthesized(
                 status: 400, message: "bad request target: \(error.reason)", kind: .usage, isHead: false)
+        }
+        if case .tcp = listener, let hostCheck, !hostCheck.accepts(request.head.authority),
+            !(request.method == .post && route.path == "/webhook")  // signed; may come through a reverse proxy
+        {
+            return Self.synthesized(
+                status: 421,
+                message: "this endpoint answers only requests to its own address (localhost or the listen address), "
+                    + "not to another host name", kind: .usage, isHead: request.method == .head)
         }
         if let answer = await operations.respond(to: request, path: route.path, listener: listener) { return answer }
         let token = Self.token(request.headers[.authorization])

@@ -65,7 +65,8 @@ public final class LocalEndpoint: Service, Sendable {
         raiseDescriptorLimit()
         let operations = Operations(
             store: resources.store, configuration: settings.configuration, clock: resources.clock,
-            connectedPeers: connectedPeers, invalidator: invalidator)
+            connectedPeers: connectedPeers, bodyBudget: BodyBudget(limit: settings.maxBodyBytesInFlight),
+            invalidator: invalidator)
         let core = EndpointCore(
             settings: settings, store: resources.store, transport: resources.transport, client: client,
             invalidator: invalidator, operations: operations, logger: logger)
@@ -114,8 +115,9 @@ public final class LocalEndpoint: Service, Sendable {
     ) -> some ApplicationProtocol {
         let first = TimeAmount(settings.firstRequestTimeout)
         let next = TimeAmount(settings.idleTimeout)
+        let load = ConnectionLoad(limit: settings.maxConnections)
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadline(first: first, next: next)],
+            additionalChannelHandlers: [RequestDeadline(first: first, next: next, load: load)],
             idleTimeout: next,
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes,

@@ -20,6 +20,9 @@ public struct LocalEndpointSettings: Sendable {
     public var bodyTimeout: Duration = .seconds(60)
     /// The largest request body relayed to GitHub (larger: 413).
     public var maxBodyBytes = 25 << 20
+    /// The most request-body bytes held at once across all connections (a body that does not fit: 503 with
+    /// `Retry-After`).
+    public var maxBodyBytesInFlight = 64 << 20
     /// The largest request head accepted (all header lines; larger: 400 and close).
     public var maxHeaderBytes = 64 << 10
 

@@ -22,16 +22,20 @@ final class Operations: Sendable {
     let connectedPeers: @Sendable () -> Int?
     /// Marks what a webhook changed stale (and tells the fleet, whose key owners revalidate it a moment later).
     let invalidator: any Invalidator
+    /// Delivery IDs and payload digests of the webhooks applied lately.
     private let deliveries = Mutex<RecentIDs>(RecentIDs())
+    /// Request bodies held across connections (shared with the pass-through).
+    let bodyBudget: BodyBudget
 
     /// The webhook route.
     static let webhookPath = "/webhook"
 
     init(
         store: CacheStore, configuration: Configuration, clock: @escaping @Sendable () -> Double,
-        connectedPeers: @escaping @Sendable () -> Int?, invalidator: any Invalidator
+        connectedPeers: @escaping @Sendable () -> Int?, bodyBudget: BodyBudget, invalidator: any Invalidator
     ) {
         self.clock = clock
+        self.bodyBudget = bodyBudget
         self.metrics = DaemonMetrics.bootstrap()
         self.history = DashboardHistory()
         self.store = store
@@ -81,12 +85,20 @@ final class Operations: Sendable {
         let body: Data
         do {
             body = try await EndpointCore.collect(
-                request.body, limit: WebhookDelivery.maxBodyBytes, timeout: .seconds(30))
+                request.body, declaredLength: request.headers[.contentLength].flatMap { Int($0) },
+                limit: WebhookDelivery.maxBodyBytes, budget: bodyBudget, timeout: .seconds(30))
+        } catch EndpointCore.BodyProblem.busy {
+            var response = EndpointCore.synthesized(
+                status: 503, message: "the daemon is reading too many request bodies at once: retry shortly",
+                kind: .unavailable, isHead: false)
+            response.headers[.retryAfter] = "1"
+            return response
         } catch {
             return EndpointCore.synthesized(
                 status: 400, message: "the webhook body could not be read (at most 25 MiB within 30 s)", kind: .usage,
                 isHead: false)
         }
+        defer { bodyBudget.release(body.count) }
         let delivery = WebhookDelivery(
             event: request.headers[HTTPField.Name("X-GitHub-Event")!] ?? "",
             deliveryID: request.headers[HTTPField.Name("X-GitHub-Delivery")!], body: body)
@@ -99,8 +111,14 @@ final class Operations: Sendable {
                 status: 401, message: "the webhook's X-Hub-Signature-256 does not match CACHE_WEBHOOK_SECRET",
                 kind: .usage, isHead: false)
         }
-        if let id = delivery.deliveryID, !deliveries.withLock({ $0.insert(id) }) {
-            return reply(202, ["status": "duplicate delivery ignored", "delivery": id])
+        // A redelivery repeats the ID; a replay of a captured delivery under a new ID repeats the signed payload.
+        let digest = "sha256:" + SHA256Digest.hex(body)
+        let seen = deliveries.withLock { recent in
+            let newID = delivery.deliveryID.map { recent.insert($0) } ?? true
+            return !(recent.insert(digest) && newID)
+        }
+        if seen {
+            return reply(202, ["status": "duplicate delivery ignored", "delivery": delivery.deliveryID ?? digest])
         }
         try? store.increment(Counter.webhooks)
         guard let paths = delivery.stalePaths() else {
@@ -146,7 +164,7 @@ final class Operations: Sendable {
     }
 }
 
-/// The last 1000 webhook delivery IDs (GitHub repeats the ID on a redelivery).
+/// The last 1000 webhook delivery IDs and payload digests (GitHub repeats the ID on a redelivery).
 struct RecentIDs: Sendable {
     private var ids: Set<String> = []
     private var order: [String] = []

@@ -20,9 +20,17 @@ extension EndpointCore {
         let body: Data
         do {
             body = try await Self.collect(
-                request.body, limit: settings.maxBodyBytes, timeout: settings.bodyTimeout)
+                request.body, declaredLength: request.headers[.contentLength].flatMap { Int($0) },
+                limit: settings.maxBodyBytes, budget: bodyBudget, timeout: settings.bodyTimeout)
         } catch let problem as BodyProblem {
             switch problem {
+            case .busy:
+                var response = Self.synthesized(
+                    status: 503,
+                    message: "the daemon is relaying \(settings.maxBodyBytesInFlight >> 20) MiB of request bodies "
+                        + "already: retry shortly", kind: .unavailable, isHead: isHead)
+                response.headers[.retryAfter] = "1"
+                return response
             case .tooLarge:
                 return Self.synthesized(
                     status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
@@ -36,6 +44,7 @@ extension EndpointCore {
             return Self.synthesized(
                 status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)
         }
+        defer { bodyBudget.release(body.count) }
         var headers: [(String, String)] = []
         for field in request.headers
         where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
@@ -92,26 +101,63 @@ extension EndpointCore {
     enum BodyProblem: Error {
         case tooLarge
         case timeout
+        /// The bodies held across connections fill ``BodyBudget``.
+        case busy
     }
 
-    /// The whole request body, at most `limit` bytes, within `timeout`.
-    static func collect(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> Data {
-        try await withThrowingTaskGroup(of: Data?.self) { group in
-            group.addTask {
-                var data = Data()
-                for try await buffer in body {
-                    guard data.count + buffer.readableBytes <= limit else { throw BodyProblem.tooLarge }
-                    data.append(contentsOf: buffer.readableBytesView)
+    /// The whole request body, at most `limit` bytes, within `timeout`, its bytes taken from `budget` (the caller
+    /// gives back `data.count` when done with it; on a throw nothing stays taken). A body with a `Content-Length`
+    /// takes all its bytes at once or none (so that bodies arriving together cannot each take part of the budget
+    /// and all fail); a chunked one takes them as they arrive. A body that does not fit is read to its end and
+    /// dropped, so the client gets the `503` rather than a reset while it sends.
+    static func collect(
+        _ body: RequestBody, declaredLength: Int?, limit: Int, budget: BodyBudget, timeout: Duration
+    ) async throws -> Data {
+        let reservation = BodyReservation()
+        do {
+            return try await withThrowingTaskGroup(of: Data?.self) { group in
+                group.addTask {
+                    var fits = true
+                    if let declaredLength, declaredLength > 0, declaredLength <= limit {
+                        fits = budget.reserve(declaredLength)
+                        if fits { reservation.add(declaredLength) }
+                    }
+                    var data = Data()
+                    var received = 0
+                    for try await buffer in body {
+                        received += buffer.readableBytes
+                        guard received <= limit else { throw BodyProblem.tooLarge }
+                        guard fits else { continue }
+                        if received > reservation.taken {
+                            let more = received - reservation.taken
+                            guard budget.reserve(more) else {
+                                fits = false
+                                continue
+                            }
+                            reservation.add(more)
+                        }
+                        data.append(contentsOf: buffer.readableBytesView)
+                    }
+                    guard fits else { throw BodyProblem.busy }
+                    // A body shorter than declared gives back the difference: what stays taken is `data.count`.
+                    let excess = reservation.taken - data.count
+                    if excess > 0 {
+                        budget.release(excess)
+                        reservation.add(-excess)
+                    }
+                    return data
                 }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let data = first else { throw BodyProblem.timeout }
                 return data
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let data = first else { throw BodyProblem.timeout }
-            return data
+        } catch {
+            budget.release(reservation.taken)
+            throw error
         }
     }
 }

@@ -15,7 +15,8 @@ public struct PeerCommand: AsyncParsableCommand {
             "Serve GitHub's REST API on this machine from the cache, and share cached responses with the other "
             + "runners of a fleet over encrypted libp2p gossip.",
         discussion: """
-            Runs in the foreground until SIGTERM or SIGINT. Every response ghcache-get fetches on this \
+            Runs in the foreground until SIGTERM or SIGINT (SIGHUP is ignored: closing the terminal or a \
+            reload by a service manager does not stop it). Every response ghcache-get fetches on this \
             machine is published to the fleet within milliseconds; entries from peers are checked \
             (fleet key, content ID, expiry, size) and stored, so ghcache-get answers them with no API \
             call. A peer that joins late catches up with the fleet's fresh entries at connection time.
@@ -135,13 +136,15 @@ struct PeerRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         MemoryRelief.limitArenas()  // before the daemon's threads allocate (BENCHMARKS.md, "Daemon memory")
+        // A hang-up (a closed terminal, `systemctl reload`) must not kill the daemon and leave api.sock behind.
+        signal(SIGHUP, SIG_IGN)
         let configuration = try options.loadConfiguration()
         let secret = configuration.enableP2P ? try Self.fleetSecret(configuration) : nil
         if let warning = secret?.fleetWarning(environment: configuration.environment) { Output.warn(warning) }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = RedactingLogHandler(inner: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

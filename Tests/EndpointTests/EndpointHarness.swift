@@ -23,9 +23,10 @@ struct EndpointWorld: Sendable {
 
     /// Runs `body` with a daemon serving the endpoint (`CACHE_ENABLE_P2P=false` unless `p2p`).
     static func with(
-        p2p: Bool = false, env: [String: String] = [:], _ body: @Sendable (EndpointWorld) async throws -> Void
+        p2p: Bool = false, env: [String: String] = [:], standIn: StandInConfiguration = StandInConfiguration(),
+        _ body: @Sendable (EndpointWorld) async throws -> Void
     ) async throws {
-        try await Environment.with { environment in
+        try await Environment.with(standIn) { environment in
             let daemon = try startDaemon(environment, p2p: p2p, env: env)
             do {
                 let (socket, origin) = try await waitForListeners(daemon)

@@ -99,6 +99,10 @@ struct OperationsTests {
             #expect(duplicate.status == 202 && duplicate.text.contains("duplicate"))
             #expect(
                 try await world.curlSocket(runs, EndpointWorld.auth).outcome == "hit-local", "a redelivery is ignored")
+            // A captured delivery replayed under a new ID carries the same signed payload: ignored too.
+            let replayed = try await post(signature, delivery: "d-3-replayed")
+            #expect(replayed.status == 202 && replayed.text.contains("duplicate"), "\(replayed.text)")
+            #expect(try await world.curlSocket(runs, EndpointWorld.auth).outcome == "hit-local", "a replay is ignored")
             let stats = try #require(
                 try await world.environment.run("ghcache-stats", ["--json"]).json as? [String: Any])
             #expect((stats["webhooks"] as? [String: Any])?["rejected"] as? Int == 2)

@@ -1,6 +1,7 @@
 import CacheCore
 import Foundation
 import LibP2P
+import TestSupport
 import Testing
 
 @testable import Replication
@@ -9,28 +10,6 @@ import Testing
 @Suite struct FuzzTests {
     let codec = FleetCodec(key: Fixtures.key)
     let now = Fixtures.now
-
-    private func mutate(_ bytes: [UInt8], _ generator: inout SplitMix64) -> [UInt8] {
-        var bytes = bytes
-        switch generator.next() % 4 {
-        case 0:  // flip bits
-            for _ in 0..<(1 + Int(generator.next() % 4)) where !bytes.isEmpty {
-                bytes[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(1 << (generator.next() % 8))
-            }
-        case 1:  // truncate
-            bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count + 1))))
-        case 2:  // insert random bytes
-            let at = Int(generator.next() % UInt64(bytes.count + 1))
-            bytes.insert(
-                contentsOf: (0..<(1 + generator.next() % 8)).map { _ in UInt8.random(in: 0...255, using: &generator) },
-                at: at)
-        default:  // overwrite a run
-            guard !bytes.isEmpty else { break }
-            let at = Int(generator.next() % UInt64(bytes.count))
-            for index in at..<min(bytes.count, at + 8) { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
-        }
-        return bytes
-    }
 
     @Test func openSurvivesRandomBytes() {
         var generator = SplitMix64(seed: 1)
@@ -44,10 +23,10 @@ import Testing
     }
 
     @Test func openSurvivesMutatedTokens() throws {
-        var generator = SplitMix64(seed: 2)
+        var fuzzer = Fuzzer(generator: SplitMix64(seed: 2))
         let message = try codec.seal(Fixtures.entry(), now: now)
         for _ in 0..<2000 {
-            let mutated = mutate(message, &generator)
+            let mutated = fuzzer.mutate(message)
             guard mutated != message else { continue }
             #expect(throws: Rejection.self) { try codec.open(mutated, now: now).entry }
         }
@@ -55,7 +34,7 @@ import Testing
 
     /// Authentic tokens over mutated envelopes reach the envelope decoder (the HMAC no longer protects it).
     @Test func envelopeDecoderSurvivesMutations() throws {
-        var generator = SplitMix64(seed: 3)
+        var fuzzer = Fuzzer(generator: SplitMix64(seed: 3))
         let entry = Fixtures.entry()
         let envelope = try Envelope.encode(entry)
         let inner = try Zlib.decompress(Array(envelope.dropFirst()), limit: Envelope.maxDecompressedBytes)
@@ -63,7 +42,7 @@ import Testing
             // Alternate between mutating the compressed bytes and re-compressing a mutated plaintext.
             let candidate =
                 round % 2 == 0
-                ? mutate(envelope, &generator) : [1] + (try Zlib.compress(mutate(inner, &generator)))
+                ? fuzzer.mutate(envelope) : [1] + (try Zlib.compress(fuzzer.mutate(inner)))
             do {
                 let decoded = try Envelope.decode(candidate, now: now).entry
                 #expect(decoded.cid == ContentID.of(decoded.body))

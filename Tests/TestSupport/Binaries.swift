@@ -7,6 +7,16 @@ public struct ProcessResult: Sendable {
     public let status: Int32
     public let stdout: Data
     public let stderr: String
+    /// Whether the process was ended by a signal (`status` is then the signal's number: a Swift trap is SIGILL, 4,
+    /// or SIGTRAP, 5, which a plain status check would take for exit statuses 4 and 5).
+    public var signalled = false
+
+    public init(status: Int32, stdout: Data, stderr: String, signalled: Bool = false) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.signalled = signalled
+    }
 
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     /// Stdout parsed as JSON (stdout must carry only the body).
@@ -136,7 +146,8 @@ public struct RunningProcess: @unchecked Sendable {
         return ProcessResult(
             status: process.terminationStatus,
             stdout: FileManager.default.contents(atPath: stdoutPath) ?? Data(),
-            stderr: String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self))
+            stderr: String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self),
+            signalled: process.terminationReason == .uncaughtSignal)
     }
 }
 

@@ -62,11 +62,19 @@ public final class CacheClient: Sendable {
         let now = clock()
         let entry = options.noCache ? nil : try store.entry(forKey: key)
         if let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
-            try store.recordServed(
-                key: key,
-                counter: options.countsAsLookup ? (entry.origin == .peer ? Counter.peerHits : Counter.localHits) : nil,
-                now: now)
-            return result(entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now)
+            var warning: String?
+            do {
+                try store.recordServed(
+                    key: key,
+                    counter: options.countsAsLookup
+                        ? (entry.origin == .peer ? Counter.peerHits : Counter.localHits) : nil,
+                    now: now)
+            } catch {
+                // A full disk or a read-only store: the copy is there to read, so it is served all the same.
+                warning = "the cache hit could not be recorded (\(error.message))"
+            }
+            return result(
+                entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now, warning: warning)
         }
         let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
         if options.offline {
@@ -74,7 +82,8 @@ public final class CacheClient: Sendable {
         }
         let token = resolveToken()
         let fingerprint = try fingerprint(token)
-        if let backoff = try store.backoff(scope: fingerprint, now: now) {
+        // `/rate_limit` is free and does not count against the limit: it is how one sees when a back-off ends.
+        if target.path != "/rate_limit", let backoff = try store.backoff(scope: fingerprint, now: now) {
             return try serveStale(context, because: Self.describe(backoff), failing: .unavailable)
         }
         let flight = Flight(key: key, ttl: ttl, options: options)
@@ -337,10 +346,11 @@ public final class CacheClient: Sendable {
         return answer
     }
 
-    private func result(_ entry: CacheEntry, _ target: RequestTarget, _ servedFrom: ServedFrom, ttl: Int, now: Double)
-        -> LookupResult
-    {
-        LookupResult(entry: entry, target: target, servedFrom: servedFrom, ttl: ttl, now: now)
+    private func result(
+        _ entry: CacheEntry, _ target: RequestTarget, _ servedFrom: ServedFrom, ttl: Int, now: Double,
+        warning: String? = nil
+    ) -> LookupResult {
+        LookupResult(entry: entry, target: target, servedFrom: servedFrom, ttl: ttl, now: now, warning: warning)
     }
 
     /// The counter a lookup's outcome adds to. A revalidation ahead of expiry (``LookupOptions/revalidate``) is not a

@@ -40,8 +40,8 @@ extension ExitStatus {
 /// a request (`ghcache-get` → ``DaemonSocketForwarder`` → the endpoint, or any client that sets them), and how a
 /// failed lookup travels back so that `ghcache-get` fails exactly as it would have by itself.
 public enum EndpointContract {
-    /// The longest TTL a request may ask for, in seconds (a year, as `--ttl` allows).
-    public static let maxTTL = 31_536_000
+    /// The longest TTL a request may ask for, in seconds (as `--ttl` allows).
+    public static let maxTTL = TimeBounds.maxSeconds
 
     /// The request headers that carry `options`: `Cache-Control` (`no-cache` = `--no-cache`, `only-if-cached` =
     /// `--offline`, `max-stale=N` = `--max-stale`) and `X-GHCache-TTL: N` (`--ttl`) when `ttl` is given.
@@ -70,17 +70,18 @@ public enum EndpointContract {
             case "only-if-cached": options.offline = true
             case "max-stale":
                 guard parts.count == 2 else {
-                    options.maxStale = 10 * 365 * 86400
+                    options.maxStale = TimeBounds.maxSeconds
                     continue
                 }
-                guard let seconds = Int(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
-                    seconds >= 0
+                guard
+                    let seconds = ValueParsers.count(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
                 else {
                     return .failure(
                         GHCacheError(
                             "Cache-Control: max-stale=\(parts[1]) is not a number of seconds", exitStatus: .usage))
                 }
-                options.maxStale = seconds
+                // Beyond the longest duration ghcache keeps anything: "any age", as a bare max-stale.
+                options.maxStale = min(seconds, TimeBounds.maxSeconds)
             default: continue
             }
         }
@@ -90,7 +91,7 @@ public enum EndpointContract {
                     "Cache-Control: no-cache and only-if-cached contradict each other: pick one", exitStatus: .usage))
         }
         if let ttl {
-            guard let seconds = Int(ttl.trimmingCharacters(in: .whitespaces)), (0...maxTTL).contains(seconds) else {
+            guard let seconds = ValueParsers.count(ttl), seconds <= maxTTL else {
                 return .failure(
                     GHCacheError(
                         "\(EndpointHeader.ttl): \(ttl) is not a number of seconds (0 to \(maxTTL))",

@@ -140,9 +140,9 @@ public struct Configuration: Sendable {
             try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", ValueParsers.ipAddress)
             ?? "0.0.0.0"
         bootstrapPeers = resolver.raw(.bootstrapPeers).map { ValueParsers.listItems($0.value) } ?? []
-        p2pSharedSecret = resolver.raw(.p2pSharedSecret)?.value
-        githubToken = resolver.raw(.githubToken)?.value
-        ghToken = resolver.raw(.ghToken)?.value
+        p2pSharedSecret = try resolver.value(.p2pSharedSecret, Self.secretExpectation, ValueParsers.secret)
+        githubToken = try resolver.value(.githubToken, Self.secretExpectation, ValueParsers.secret)
+        ghToken = try resolver.value(.ghToken, Self.secretExpectation, ValueParsers.secret)
         apiURL =
             try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
             ?? URL(string: "https://api.github.com")!
@@ -151,7 +151,7 @@ public struct Configuration: Sendable {
             try resolver.value(.fillTimeout, "a positive number of seconds", ValueParsers.positiveInterval) ?? 5
         refreshAheadPerMinute =
             try resolver.value(.refreshAhead, "a number of revalidations per minute", ValueParsers.count) ?? 0
-        webhookSecret = resolver.raw(.webhookSecret)?.value
+        webhookSecret = try resolver.value(.webhookSecret, Self.secretExpectation, ValueParsers.secret)
         mdns = try resolver.value(.mdns, "true or false", ValueParsers.bool) ?? true
         maxPeers = try resolver.value(.maxPeers, "a number of peers", ValueParsers.count) ?? 32
         dnsRefresh =
@@ -170,17 +170,26 @@ public struct Configuration: Sendable {
                         + "/repos/octo-org/app/actions/runs?status=queued or /orgs/octo-org/actions/runners")
             }
         }
+        for secret in [p2pSharedSecret, githubToken, ghToken, webhookSecret, apiURL.password, apiURL.user] {
+            Redaction.register(secret)
+        }
         configFile = resolver.file?.path
         warnings = resolver.unknownSettingWarnings
         self.environment = environment
     }
 
-    private static func httpURL(_ text: String) -> URL? {
+    private static let secretExpectation =
+        "a value without control characters (a carriage return from a file with Windows line endings, or a line "
+        + "break?); the value is not shown"
+
+    /// An `http(s)://HOST[:PORT][/PATH]` URL with a port from 1 to 65535 if one is given.
+    static func httpURL(_ text: String) -> URL? {
         var trimmed = text.trimmingWhitespace()
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty, url.query == nil
+        guard !Redaction.hasControlCharacter(trimmed), let url = URL(string: trimmed),
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil,
+            (url.port.map { (1...65535).contains($0) } ?? true)
         else { return nil }
         return url
     }

@@ -206,9 +206,10 @@ public final class HTTPTransport: GitHubTransport {
 
 /// `2 s`, `0.5 s`, `3 min`, `2 h`: a duration for messages.
 func formatSeconds(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "forever" }
     if seconds < 1 { return String(format: "%.1f s", seconds) }
     if seconds < 120 { return "\(Int(seconds.rounded())) s" }
     if seconds < 7200 { return "\(Int((seconds / 60).rounded())) min" }
     if seconds < 172800 { return "\(Int((seconds / 3600).rounded())) h" }
-    return "\(Int((seconds / 86400).rounded())) d"
+    return "\(TimeBounds.clampedInt((seconds / 86400).rounded())) d"
 }

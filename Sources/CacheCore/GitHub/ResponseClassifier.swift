@@ -28,7 +28,9 @@ enum ResponseClassifier {
                 return .secondaryRateLimit(retryAfter: retryAfter)
             }
             if response.headers["x-ratelimit-remaining"] == "0" {
-                return .primaryRateLimit(reset: response.headers["x-ratelimit-reset"].flatMap(Double.init))
+                // A reset further away than a day is not GitHub's hourly window: wait a day at most.
+                let reset = response.headers["x-ratelimit-reset"].flatMap(ValueParsers.unixTime)
+                return .primaryRateLimit(reset: reset.map { min($0, now + TimeBounds.maxRetryAfter) })
             }
             return response.status == 429 ? .secondaryRateLimit(retryAfter: nil) : .clientError
         case 500..<600: return .serverError(retryAfter: retryAfter)
@@ -38,23 +40,25 @@ enum ResponseClassifier {
 
     /// The rate-limit headers of a live response, if present.
     static func rateLimit(_ response: GitHubResponse, now: Double) -> RateLimitSnapshot? {
-        guard let remaining = response.headers["x-ratelimit-remaining"].flatMap(Int.init) else { return nil }
+        guard let remaining = response.headers["x-ratelimit-remaining"].flatMap(ValueParsers.count) else { return nil }
         return RateLimitSnapshot(
-            remaining: remaining, limit: response.headers["x-ratelimit-limit"].flatMap(Int.init),
-            reset: response.headers["x-ratelimit-reset"].flatMap(Double.init),
+            remaining: remaining, limit: response.headers["x-ratelimit-limit"].flatMap(ValueParsers.count),
+            reset: response.headers["x-ratelimit-reset"].flatMap(ValueParsers.unixTime),
             resource: response.headers["x-ratelimit-resource"], observedAt: now)
     }
 
-    /// Seconds to wait from `now`: `Retry-After` as delta-seconds or an HTTP date.
+    /// Seconds to wait from `now`: `Retry-After` as delta-seconds or an HTTP date, at most
+    /// `TimeBounds.maxRetryAfter`.
     static func parseRetryAfter(_ value: String, now: Double) -> Double? {
         let trimmed = value.trimmingWhitespace()
-        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 { return seconds }
+        if let seconds = ValueParsers.retryAfterSeconds(trimmed) { return seconds }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return max(0, date.timeIntervalSince1970 - now)
+        let wait = date.timeIntervalSince1970 - now
+        return wait.isFinite ? min(max(0, wait), TimeBounds.maxRetryAfter) : nil
     }
 
     /// The `message` of a GitHub error body, if it is one.

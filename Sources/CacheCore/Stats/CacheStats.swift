@@ -132,7 +132,7 @@ public struct CacheStats: Sendable, Equatable {
             "stale_served": staleServed, "failures": failures, "api_calls": apiCalls,
             "rate_limit": [
                 "remaining": rateLimit?.remaining ?? NSNull(), "limit": rateLimit?.limit ?? NSNull(),
-                "reset": rateLimit?.reset.map { Int($0) } ?? NSNull(),
+                "reset": rateLimit?.reset.map(TimeBounds.clampedInt) ?? NSNull(),
                 "observed_at": rateLimit.map { Int($0.observedAt) } ?? NSNull(),
             ] as [String: Any],
             "store_bytes": storeBytes,

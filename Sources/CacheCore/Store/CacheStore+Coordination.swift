@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// A "do not call GitHub before" mark (Retry-After, secondary or primary rate limit).
@@ -23,6 +24,13 @@ extension CacheStore {
         -> Bool
     {
         try write { db in
+            // A lease whose holder is gone (killed mid-fetch) is taken over at once, not after it expires.
+            if let holder = try String.fetchOne(
+                db, sql: "SELECT owner FROM fetch_locks WHERE key = ? AND expires_at > ?", arguments: [key, now]),
+                Self.holderIsGone(holder)
+            {
+                try Self.deleteLease(db, key: key, owner: holder)
+            }
             try db.execute(
                 sql: """
                     INSERT INTO fetch_locks (key, owner, expires_at) VALUES (?, ?, ?)
@@ -38,13 +46,22 @@ extension CacheStore {
         try write { db in try Self.deleteLease(db, key: key, owner: owner) }
     }
 
-    /// Whether some process holds a live lease for `key`.
+    /// Whether some process that still runs holds a live lease for `key`.
     public func isFetchLeaseHeld(key: String, now: Double) throws(GHCacheError) -> Bool {
         try read { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT count(*) > 0 FROM fetch_locks WHERE key = ? AND expires_at > ?", arguments: [key, now])
-                ?? false
+            guard
+                let holder = try String.fetchOne(
+                    db, sql: "SELECT owner FROM fetch_locks WHERE key = ? AND expires_at > ?", arguments: [key, now])
+            else { return false }
+            return !Self.holderIsGone(holder)
         }
+    }
+
+    /// A lease owner is `PID-RANDOM` (``CacheClient``): whether that process no longer exists on this machine.
+    /// Anything else (no PID, a process of another user, which `kill` may not signal) counts as alive.
+    static func holderIsGone(_ owner: String) -> Bool {
+        guard let dash = owner.firstIndex(of: "-"), let pid = Int32(owner[..<dash]), pid > 0 else { return false }
+        return kill(pid, 0) == -1 && errno == ESRCH
     }
 
     /// The `fetched_at` of the entry for `key`, if any (cheap polling while waiting for a lease holder).

@@ -68,7 +68,10 @@ extension CacheStore {
                     try db.execute(sql: "DELETE FROM validators WHERE key NOT IN (SELECT key FROM entries)")
                     try db.execute(sql: "DELETE FROM entry_access WHERE key NOT IN (SELECT key FROM entries)")
                     try db.execute(sql: "DELETE FROM fetch_locks WHERE expires_at < ?", arguments: [now])
-                    try db.execute(sql: "DELETE FROM backoff WHERE not_before < ?", arguments: [now])
+                    // A mark more than a day ahead is none GitHub set (an older version stored `Retry-After: 1e300`).
+                    try db.execute(
+                        sql: "DELETE FROM backoff WHERE not_before < ? OR not_before > ?",
+                        arguments: [now, now + TimeBounds.maxRetryAfter + 3600])
                     (report.entriesAfter, report.bodyBytesAfter) = try Self.totals(db)
                     return dryRun ? .rollback : .commit
                 }

@@ -49,6 +49,20 @@ public final class CacheStore: Sendable {
         joinPath(directory, StoreLayout.fileName)
     }
 
+    /// Opens the store in `directory` to write, or, when it exists but cannot be written (a full disk, a read-only
+    /// file system, files of another user), to read: cached copies are still served, with `warn` told once.
+    public static func openForReading(directory: String, warn: (String) -> Void) throws(GHCacheError) -> CacheStore {
+        do {
+            return try open(directory: directory)
+        } catch let writeError where writeError.exitStatus == .store {
+            guard FileManager.default.fileExists(atPath: storePath(in: directory)),
+                let store = try? open(directory: directory, mode: .readOnly)
+            else { throw writeError }
+            warn("\(writeError.message); serving cached copies read-only (nothing is stored or counted)")
+            return store
+        }
+    }
+
     /// Opens (and in `.readWrite` mode creates or migrates) the store in `directory`.
     public static func open(directory: String, mode: Mode = .readWrite) throws(GHCacheError) -> CacheStore {
         let path = storePath(in: directory)
@@ -129,8 +143,19 @@ public final class CacheStore: Sendable {
         }
     }
 
+    /// Creates the store file 0600 if it is missing; when it does, also tightens the directory to 0700 (it may
+    /// have existed with a wider mode): what ghcache keeps there is for its user only.
     private static func createFileIfMissing(_ path: String) throws {
-        let fd = posixOpen(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        var fd = posixOpen(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            let directory = (path as NSString).deletingLastPathComponent
+            var status = stat()
+            if stat(directory, &status) == 0, status.st_uid == geteuid(), status.st_mode & 0o077 != 0 {
+                _ = chmod(directory, 0o700)
+            }
+        } else if errno == EEXIST {
+            fd = posixOpen(path, O_WRONLY | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else {
             throw GHCacheError(
                 "cannot create \(path): \(String(cString: strerror(errno)))", exitStatus: .store)

@@ -29,11 +29,11 @@ public enum VerboseReport {
         return "\(limit.remaining)\(total) remaining\(reset)"
     }
 
-    private static func seconds(_ value: Double) -> String { "\(Int(value.rounded())) s" }
+    private static func seconds(_ value: Double) -> String { "\(TimeBounds.clampedInt(value.rounded())) s" }
 
     /// `2026-12-04T19:00:00Z` (UTC, whole seconds).
     static func iso8601(_ unix: Double) -> String {
-        var time = time_t(unix.rounded(.down))
+        var time = time_t(TimeBounds.clampedInt(unix))
         var parts = tm()
         gmtime_r(&time, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -49,12 +49,25 @@ public struct ConfigFile: Sendable, Equatable {
         return ConfigFile(path: path, values: values, lines: lines)
     }
 
+    /// Whether the directory holding `path` can be searched by this process.
+    private static func directorySearchable(_ path: String) -> Bool {
+        guard let slash = path.lastIndex(of: "/") else { return access(".", X_OK) == 0 }
+        let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        return access(directory, X_OK) == 0
+    }
+
     /// Reads and parses a config file. A missing file is `nil` unless `required`.
     public static func load(path: String, required: Bool) throws(UsageProblem) -> ConfigFile? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR {
+            let error = errno
+            if error == ENOENT || error == ENOTDIR {
                 if required { throw UsageProblem("config file \(path) does not exist") }
+                return nil
+            }
+            // The implicit $CACHE_DIR/config.env in a directory that cannot be searched, or under a path too long:
+            // a problem of the cache directory, which opening the store reports (exit 5), not of the file.
+            if !required, error == ENAMETOOLONG || error == ELOOP || (error == EACCES && !directorySearchable(path)) {
                 return nil
             }
             throw UsageProblem("cannot read config file \(path): check its permissions")

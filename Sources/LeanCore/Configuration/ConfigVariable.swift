@@ -90,7 +90,8 @@ extension ConfigVariable {
         case .listenAddress: ValueParsers.ipAddress(text) != nil
         case .apiURL: ValueParsers.plainHTTPURL(text) != nil
         case .prewarm: (try? PathPattern.parseList(text).get()) != nil
-        case .cacheDir, .bootstrapPeers, .p2pSharedSecret, .githubToken, .ghToken, .webhookSecret: true
+        case .p2pSharedSecret, .githubToken, .ghToken, .webhookSecret: ValueParsers.secret(text) != nil
+        case .cacheDir, .bootstrapPeers: true
         }
     }
 }

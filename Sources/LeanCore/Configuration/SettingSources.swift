@@ -72,7 +72,7 @@ public struct SettingSources: Sendable {
     {
         guard let (text, source) = raw(variable) else { return nil }
         guard let value = parse(text) else {
-            let shown = variable.isSecret ? "<hidden>" : text
+            let shown = variable.isSecret ? "<hidden>" : Redaction.redact(text)
             throw UsageProblem("\(variable.rawValue)=\(shown) is not \(expectation) (from \(source))")
         }
         return value

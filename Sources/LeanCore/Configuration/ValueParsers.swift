@@ -13,7 +13,8 @@ public func parseDuration(_ text: String) -> Int? {
 /// Parsers for configuration values. Each returns `nil` for a value it does not accept; the
 /// caller turns that into an error naming the variable and the value.
 public enum ValueParsers {
-    /// Seconds, as a plain number or with a unit suffix: `90`, `90s`, `15m`, `2h`, `7d`.
+    /// Seconds, as a plain number or with a unit suffix: `90`, `90s`, `15m`, `2h`, `7d`; at most
+    /// `TimeBounds.maxSeconds` (ten years), so that a time plus such a duration never overflows.
     public static func seconds(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         guard let last = trimmed.last else { return nil }
@@ -30,7 +31,19 @@ public enum ValueParsers {
             let value = Int(digits)
         else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
-        return overflow ? nil : product
+        return overflow || product > TimeBounds.maxSeconds ? nil : product
+    }
+
+    /// A Unix time as GitHub sends it (`x-ratelimit-reset: 1733580000`): whole seconds, 0 to year 9999.
+    public static func unixTime(_ text: String) -> Double? {
+        guard let value = count(text), Double(value) <= TimeBounds.maxUnixTime else { return nil }
+        return Double(value)
+    }
+
+    /// `Retry-After` as delta-seconds (`60`, `1.5`): finite, not negative, capped at `TimeBounds.maxRetryAfter`.
+    public static func retryAfterSeconds(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingWhitespace()), value.isFinite, value >= 0 else { return nil }
+        return min(value, TimeBounds.maxRetryAfter)
     }
 
     /// Seconds with an optional fraction (`1`, `0.5`, `2.5s`), strictly positive.
@@ -105,10 +118,16 @@ public enum ValueParsers {
             $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-")
         }
         guard let host = hostAndPort.first, !host.isEmpty, host.allSatisfy(isHostCharacter),
-            hostAndPort.count == 1 || (hostAndPort[1].count <= 5 && port(String(hostAndPort[1])) != nil),
+            hostAndPort.count == 1 || (hostAndPort[1].count <= 5 && (port(String(hostAndPort[1])) ?? 0) > 0),
             path.allSatisfy({ isHostCharacter($0) || $0 == "/" || $0 == "_" || $0 == "~" })
         else { return nil }
         return trimmed
+    }
+
+    /// A secret (token, fleet or webhook secret) as given, refused when it has a control character: a token read
+    /// from a file with Windows line endings ends in a carriage return, which would otherwise reach a header.
+    public static func secret(_ text: String) -> String? {
+        Redaction.hasControlCharacter(text) ? nil : text
     }
 
     /// A TCP port, 0 (any free port) to 65535.

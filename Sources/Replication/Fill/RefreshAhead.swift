@@ -110,7 +110,7 @@ actor RefreshAhead {
                 entry.readLately
                     || prewarm.contains(where: { $0.matches(path: target.path, query: target.decodedQuery) })
             else { continue }
-            due.append((target, max(1, Int(entry.lifetime.rounded()))))
+            due.append((target, max(1, TimeBounds.wholeSeconds(entry.lifetime))))
         }
         return due
     }

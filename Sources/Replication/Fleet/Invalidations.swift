@@ -39,7 +39,7 @@ struct Invalidations: Sendable {
                 let target = try? RequestTarget(
                     entry.url, accept: entry.accept, apiVersion: entry.apiVersion, apiBase: client.configuration.apiURL)
             else { return }
-            let ttl = max(1, Int((entry.expiresAt - entry.fetchedAt).rounded()))
+            let ttl = max(1, TimeBounds.wholeSeconds(entry.expiresAt - entry.fetchedAt))
             _ = try await client.get(target, options: LookupOptions(ttlOverride: ttl, revalidate: true))
         } catch {
             logger.info("cannot revalidate an invalidated entry: \(error.message)")

@@ -203,6 +203,35 @@ struct DaemonTests {
         }
     }
 
+    @Test("CACHE_SOCKET_GROUP_ACCESS=true makes api.sock 0660 (the store stays private); a bad value stops the start")
+    func socketGroupAccess() async throws {
+        try await Environment.with { environment in
+            let bad = try await environment.run(
+                "ghcache-peer", [], env: ["CACHE_ENABLE_P2P": "false", "CACHE_SOCKET_GROUP_ACCESS": "group"],
+                timeout: 20)
+            #expect(bad.status == ExitStatus.usage.rawValue)
+            #expect(bad.stderr.contains("CACHE_SOCKET_GROUP_ACCESS=group is not true or false"), "\(bad.stderr)")
+
+            let daemon = try EndpointWorld.startDaemon(
+                environment, p2p: false, env: ["CACHE_SOCKET_GROUP_ACCESS": "true"])
+            defer { EndpointWorld.stop(daemon) }
+            let (socket, _) = try await EndpointWorld.waitForListeners(daemon)
+            var status = stat()
+            try #require(lstat(socket, &status) == 0)
+            #expect(status.st_mode & S_IFMT == S_IFSOCK)
+            #expect(status.st_mode & 0o777 == 0o660, "api.sock mode is \(String(status.st_mode & 0o777, radix: 8))")
+            let store = (environment.cacheDir as NSString).appendingPathComponent("cache.sqlite")
+            try #require(stat(store, &status) == 0)
+            #expect(status.st_mode & 0o077 == 0, "the store's mode is \(String(status.st_mode & 0o777, radix: 8))")
+            let answer = try HTTPAnswer(
+                try await Tool.run(
+                    "/usr/bin/curl",
+                    ["-q", "-sS", "-D", "-", "--unix-socket", socket] + EndpointWorld.auth
+                        + ["http://api.github.com/repos/octo/hello"], env: [:]))
+            #expect(answer.status == 200)
+        }
+    }
+
     @Test("with libp2p on, the endpoint runs beside the peer daemon")
     func withP2P() async throws {
         try await EndpointWorld.with(p2p: true) { world in

@@ -185,11 +185,7 @@ struct DaemonTests {
             let replacement = try EndpointWorld.startDaemon(environment, p2p: false)
             defer { EndpointWorld.stop(replacement) }
             _ = try await EndpointWorld.waitForListeners(replacement)
-            let answer = try HTTPAnswer(
-                try await Tool.run(
-                    "/usr/bin/curl",
-                    ["-q", "-sS", "-D", "-", "--unix-socket", socket] + EndpointWorld.auth
-                        + ["http://api.github.com/repos/octo/hello"], env: [:]))
+            let answer = try await EndpointWorld.curlHello(socket: socket)
             #expect(answer.status == 200)
             let stats = try await environment.run("ghcache-stats", ["--json"], env: ["CACHE_ENABLE_P2P": "false"])
             let json = try #require(stats.json as? [String: Any])
@@ -223,11 +219,7 @@ struct DaemonTests {
             let store = (environment.cacheDir as NSString).appendingPathComponent("cache.sqlite")
             try #require(stat(store, &status) == 0)
             #expect(status.st_mode & 0o077 == 0, "the store's mode is \(String(status.st_mode & 0o777, radix: 8))")
-            let answer = try HTTPAnswer(
-                try await Tool.run(
-                    "/usr/bin/curl",
-                    ["-q", "-sS", "-D", "-", "--unix-socket", socket] + EndpointWorld.auth
-                        + ["http://api.github.com/repos/octo/hello"], env: [:]))
+            let answer = try await EndpointWorld.curlHello(socket: socket)
             #expect(answer.status == 200)
         }
     }

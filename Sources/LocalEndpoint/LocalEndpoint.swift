@@ -14,7 +14,8 @@ import Synchronization
 #endif
 
 /// GitHub's REST API served on this machine from the cache, as a swift-service-lifecycle `Service`: plain
-/// HTTP/1.1 on the unix socket `$CACHE_DIR/api.sock` (mode 0600) and, when `CACHE_HTTP_LISTEN` is set, on TCP.
+/// HTTP/1.1 on the unix socket `$CACHE_DIR/api.sock` (mode 0600, or 0660 with `CACHE_SOCKET_GROUP_ACCESS`) and,
+/// when `CACHE_HTTP_LISTEN` is set, on TCP.
 ///
 /// GET and HEAD with a token are answered by the process's ``CacheClient`` with the caller's token (TTL,
 /// validators, coalescing across the machine, stale-if-error, the fleet through the client's forwarder); writes,
@@ -136,12 +137,13 @@ public final class LocalEndpoint: Service, Sendable {
             onServerRunning: onRunning, logger: serverLogger)
     }
 
-    /// The socket was bound at a temporary name: make it 0600, then move it over `api.sock` (replacing a stale
-    /// one a killed daemon left), so that `api.sock` never exists with a wider mode.
+    /// The socket was bound at a temporary name: give it its mode (0600, or 0660 for the group), then move it over
+    /// `api.sock` (replacing a stale one a killed daemon left), so that `api.sock` never exists with a wider mode.
     private func publishSocket(_ temporary: String, channel: any Channel) {
         var problem: String?
-        if chmod(temporary, 0o600) != 0 {
-            problem = "cannot make \(temporary) private (chmod 0600): \(String(cString: strerror(errno)))"
+        let mode = String(settings.socketMode, radix: 8)
+        if chmod(temporary, settings.socketMode) != 0 {
+            problem = "cannot set the mode of \(temporary) (chmod 0\(mode)): \(String(cString: strerror(errno)))"
         } else if rename(temporary, settings.socketPath) != 0 {
             problem = "cannot move the socket to \(settings.socketPath): \(String(cString: strerror(errno)))"
         }

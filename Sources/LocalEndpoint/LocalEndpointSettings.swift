@@ -5,8 +5,10 @@ import Foundation
 public struct LocalEndpointSettings: Sendable {
     /// The resolved configuration (cache directory, `GITHUB_API_URL`, TTL rules, timeouts...).
     public var configuration: Configuration
-    /// The unix socket served always (`$CACHE_DIR/api.sock`, mode 0600).
+    /// The unix socket served always (`$CACHE_DIR/api.sock`, mode 0600, or 0660 with ``socketMode``).
     public var socketPath: String
+    /// The socket's mode: 0600, or 0660 with `CACHE_SOCKET_GROUP_ACCESS=true` (the daemon's group may connect).
+    public var socketMode: mode_t = 0o600
     /// The TCP listener (`CACHE_HTTP_LISTEN`), if any.
     public var tcpListen: HTTPListenAddress?
     /// The most connections served at once (more wait in the listen backlog).
@@ -30,6 +32,7 @@ public struct LocalEndpointSettings: Sendable {
     public init(configuration: Configuration) {
         self.configuration = configuration
         socketPath = configuration.apiSocketPath
+        if configuration.socketGroupAccess { socketMode = 0o660 }
         tcpListen = configuration.httpListen
     }
 }

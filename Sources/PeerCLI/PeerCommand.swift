@@ -22,7 +22,8 @@ public struct PeerCommand: AsyncParsableCommand {
             call. A peer that joins late catches up with the fleet's fresh entries at connection time.
 
             The daemon also serves GitHub's REST API locally from the same cache: plain HTTP on the unix \
-            socket $CACHE_DIR/api.sock (mode 0600), and on TCP at CACHE_HTTP_LISTEN=HOST:PORT when set \
+            socket $CACHE_DIR/api.sock (mode 0600; 0660, for the daemon's group, with \
+            CACHE_SOCKET_GROUP_ACCESS=true), and on TCP at CACHE_HTTP_LISTEN=HOST:PORT when set \
             (keep it on 127.0.0.1). Point gh at it with `gh config set http_unix_socket \
             $CACHE_DIR/api.sock`, or PyGithub, octokit and go-github at http://HOST:PORT. With \
             CACHE_ENABLE_P2P=false only the local endpoint runs (no libp2p, no fleet secret needed).

@@ -185,11 +185,7 @@ struct DaemonTests {
             let replacement = try EndpointWorld.startDaemon(environment, p2p: false)
             defer { EndpointWorld.stop(replacement) }
             _ = try await EndpointWorld.waitForListeners(replacement)
-            let answer = try HTTPAnswer(
-                try await Tool.run(
-                    "/usr/bin/curl",
-                    ["-q", "-sS", "-D", "-", "--unix-socket", socket] + EndpointWorld.auth
-                        + ["http://api.github.com/repos/octo/hello"], env: [:]))
+            let answer = try await EndpointWorld.curlHello(socket: socket)
             #expect(answer.status == 200)
             let stats = try await environment.run("ghcache-stats", ["--json"], env: ["CACHE_ENABLE_P2P": "false"])
             let json = try #require(stats.json as? [String: Any])
@@ -200,6 +196,31 @@ struct DaemonTests {
             let exit = try await replacement.wait(timeout: 15)
             #expect(exit.status == 0, "\(exit.stderr)")
             #expect(!FileManager.default.fileExists(atPath: socket))
+        }
+    }
+
+    @Test("CACHE_SOCKET_GROUP_ACCESS=true makes api.sock 0660 (the store stays private); a bad value stops the start")
+    func socketGroupAccess() async throws {
+        try await Environment.with { environment in
+            let bad = try await environment.run(
+                "ghcache-peer", [], env: ["CACHE_ENABLE_P2P": "false", "CACHE_SOCKET_GROUP_ACCESS": "group"],
+                timeout: 20)
+            #expect(bad.status == ExitStatus.usage.rawValue)
+            #expect(bad.stderr.contains("CACHE_SOCKET_GROUP_ACCESS=group is not true or false"), "\(bad.stderr)")
+
+            let daemon = try EndpointWorld.startDaemon(
+                environment, p2p: false, env: ["CACHE_SOCKET_GROUP_ACCESS": "true"])
+            defer { EndpointWorld.stop(daemon) }
+            let (socket, _) = try await EndpointWorld.waitForListeners(daemon)
+            var status = stat()
+            try #require(lstat(socket, &status) == 0)
+            #expect(status.st_mode & S_IFMT == S_IFSOCK)
+            #expect(status.st_mode & 0o777 == 0o660, "api.sock mode is \(String(status.st_mode & 0o777, radix: 8))")
+            let store = (environment.cacheDir as NSString).appendingPathComponent("cache.sqlite")
+            try #require(stat(store, &status) == 0)
+            #expect(status.st_mode & 0o077 == 0, "the store's mode is \(String(status.st_mode & 0o777, radix: 8))")
+            let answer = try await EndpointWorld.curlHello(socket: socket)
+            #expect(answer.status == 200)
         }
     }
 

@@ -117,6 +117,15 @@ struct EndpointWorld: Sendable {
             try await curl(["--unix-socket", socketPath, "-D", "-", "http://api.github.com\(path)"] + extra))
     }
 
+    /// `curl` of `/repos/octo/hello` with the test's token over `socket`, for a daemon started without a world.
+    static func curlHello(socket: String) async throws -> HTTPAnswer {
+        try HTTPAnswer(
+            try await Tool.run(
+                "/usr/bin/curl",
+                ["-q", "-sS", "-D", "-", "--unix-socket", socket] + auth + ["http://api.github.com/repos/octo/hello"],
+                env: [:]))
+    }
+
     /// `curl` over TCP for `path`.
     func curlTCP(_ path: String, _ extra: [String] = []) async throws -> HTTPAnswer {
         try HTTPAnswer(try await curl(["-D", "-", "\(origin)\(path)"] + extra))

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var enableP2P: Bool
     /// `CACHE_HTTP_LISTEN`: the TCP address of the local endpoint, if it should listen on TCP at all.
     public var httpListen: HTTPListenAddress?
+    /// Whether `api.sock` is made 0660 instead of 0600 (`CACHE_SOCKET_GROUP_ACCESS`): the members of the daemon's
+    /// group may then use the local endpoint (a packaged daemon's system group), without access to the store.
+    public var socketGroupAccess: Bool
     /// The libp2p TCP port of `ghcache-peer`.
     public var listenPort: Int
     /// The IP address `ghcache-peer` listens on (`CACHE_LISTEN_ADDRESS`, default `0.0.0.0`).
@@ -135,6 +138,7 @@ public struct Configuration: Sendable {
         httpListen = try resolver.value(
             .httpListen, "HOST:PORT with an IP address or localhost, such as 127.0.0.1:8787 or [::1]:8787",
             HTTPListenAddress.init(parsing:))
+        socketGroupAccess = try resolver.value(.socketGroupAccess, "true or false", ValueParsers.bool) ?? false
         listenPort = try resolver.value(.listenPort, "a TCP port (0-65535)", ValueParsers.port) ?? 9000
         listenAddress =
             try resolver.value(.listenAddress, "an IPv4 or IPv6 address such as 0.0.0.0", ValueParsers.ipAddress)

@@ -10,6 +10,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case connectTimeout = "CACHE_CONNECT_TIMEOUT"
     case enableP2P = "CACHE_ENABLE_P2P"
     case httpListen = "CACHE_HTTP_LISTEN"
+    case socketGroupAccess = "CACHE_SOCKET_GROUP_ACCESS"
     case listenPort = "CACHE_LISTEN_PORT"
     case listenAddress = "CACHE_LISTEN_ADDRESS"
     case bootstrapPeers = "CACHE_BOOTSTRAP_PEERS"
@@ -42,6 +43,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .connectTimeout: "5"
         case .enableP2P: "true"
         case .httpListen: "(none: the unix socket $CACHE_DIR/api.sock only)"
+        case .socketGroupAccess: "false (api.sock is 0600)"
         case .listenPort: "9000"
         case .listenAddress: "0.0.0.0 (all IPv4 interfaces)"
         case .bootstrapPeers: "(empty)"
@@ -84,7 +86,7 @@ extension ConfigVariable {
         case .maxBytes: ValueParsers.bytes(text) != nil
         case .timeout, .connectTimeout, .fillTimeout, .dnsRefresh, .dhtRefresh:
             ValueParsers.positiveInterval(text) != nil
-        case .enableP2P, .fleetFill, .mdns, .dht, .dhtServer: ValueParsers.bool(text) != nil
+        case .enableP2P, .fleetFill, .mdns, .dht, .dhtServer, .socketGroupAccess: ValueParsers.bool(text) != nil
         case .httpListen: HTTPListenAddress(parsing: text) != nil
         case .listenPort: ValueParsers.port(text) != nil
         case .listenAddress: ValueParsers.ipAddress(text) != nil

@@ -30,7 +30,7 @@ public struct GetCommand: AsyncParsableCommand {
         version: GHCacheVersion.current,
         subcommands: [
             ReposCommand.self, RunsCommand.self, RunnersCommand.self, QueueCommand.self, RateLimitCommand.self,
-            APICommand.self,
+            APICommand.self, GraphQLCommand.self,
         ]
     )
 

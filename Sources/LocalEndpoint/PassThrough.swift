@@ -12,35 +12,17 @@ extension EndpointCore {
         "upgrade", "host", "content-length", "accept-encoding", "expect",
     ]
 
-    /// Writes, GraphQL, and any request without a token: relayed to GitHub with the method, headers and body
+    /// Writes, GraphQL other than a `POST` with a token, and any request without a token: relayed to GitHub with the method, headers and body
     /// as they came, GitHub's answer relayed back unchanged, nothing cached. A successful REST write marks the
     /// written resource's cached GETs stale here and, through `onInvalidate`, in the fleet.
     func passThrough(_ request: Request, route: Route, token: String?, listener: Listener) async -> Response {
         let isHead = request.method == .head
         let body: Data
-        do {
-            body = try await Self.collect(
-                request.body, limit: settings.maxBodyBytes, timeout: settings.bodyTimeout)
-        } catch let problem as BodyProblem {
-            switch problem {
-            case .tooLarge:
-                return Self.synthesized(
-                    status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
-                    kind: .usage, isHead: isHead)
-            case .timeout:
-                return Self.synthesized(
-                    status: 408, message: "the request body did not arrive within \(settings.bodyTimeout)",
-                    kind: .usage, isHead: isHead)
-            }
-        } catch {
-            return Self.synthesized(
-                status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)
+        switch await requestBody(request, isHead: isHead) {
+        case .success(let data): body = data
+        case .failure(let refusal): return refusal.response
         }
-        var headers: [(String, String)] = []
-        for field in request.headers
-        where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
-            headers.append((field.name.rawName, field.value))
-        }
+        let headers = relayedHeaders(request)
         let method = request.method.rawValue
         let url = route.upstreamURL(base: configuration.apiURL.absoluteString)
         let upstream: GitHubResponse
@@ -55,7 +37,11 @@ extension EndpointCore {
                 message: "cannot reach \(configuration.apiURL.absoluteString) for \(method) \(route.path): \(error)",
                 kind: .network, isHead: isHead)
         }
-        recordPassThrough(upstream, authenticated: token != nil)
+        do {
+            try store.recordRelayed(upstream, authenticated: token != nil, now: clock(), counters: [:])
+        } catch {
+            logger.warning("cannot record a relayed call: \(error.message)")
+        }
         let isWrite = !(request.method == .get || request.method == .head || request.method == .options)
         if isWrite, !route.isGraphQL, (200..<300).contains(upstream.status) {
             await invalidate(afterWriteTo: route.path)
@@ -63,16 +49,48 @@ extension EndpointCore {
         return relay(upstream, route: route, listener: listener, request: request, isHead: isHead, outcome: "pass")
     }
 
-    /// Counts the call, and keeps the live rate limit of an authenticated one for `ghcache-stats`.
-    private func recordPassThrough(_ upstream: GitHubResponse, authenticated: Bool) {
+    /// A refused request body, as the answer to send.
+    struct BodyRefusal: Error {
+        let response: Response
+    }
+
+    /// The whole request body (at most `settings.maxBodyBytes`, within `settings.bodyTimeout`), or the answer that
+    /// says why it cannot be had.
+    func requestBody(_ request: Request, isHead: Bool) async -> Result<Data, BodyRefusal> {
         do {
-            try store.increment(Counter.apiCalls)
-            if authenticated, let limit = RateLimitSnapshot(liveHeadersOf: upstream, now: clock()) {
-                try store.recordRateLimit(limit)
+            return .success(
+                try await Self.collect(request.body, limit: settings.maxBodyBytes, timeout: settings.bodyTimeout))
+        } catch let problem as BodyProblem {
+            switch problem {
+            case .tooLarge:
+                return .failure(
+                    BodyRefusal(
+                        response: Self.synthesized(
+                            status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
+                            kind: .usage, isHead: isHead)))
+            case .timeout:
+                return .failure(
+                    BodyRefusal(
+                        response: Self.synthesized(
+                            status: 408, message: "the request body did not arrive within \(settings.bodyTimeout)",
+                            kind: .usage, isHead: isHead)))
             }
         } catch {
-            logger.warning("cannot record a relayed call: \(error.message)")
+            return .failure(
+                BodyRefusal(
+                    response: Self.synthesized(
+                        status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)))
         }
+    }
+
+    /// The request's headers as they are relayed upstream (without ``requestHeadersNotRelayed``).
+    func relayedHeaders(_ request: Request) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        for field in request.headers
+        where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
+            headers.append((field.name.rawName, field.value))
+        }
+        return headers
     }
 
     /// Marks the cached GETs a successful write to `path` made out of date, here and in the fleet.

@@ -9,8 +9,8 @@ public final class CacheClient: Sendable {
     public let configuration: Configuration
     /// The store.
     public let store: CacheStore
-    private let transport: any GitHubTransport
-    private let tokens: TokenProvider
+    let transport: any GitHubTransport
+    let tokens: TokenProvider
     private let forwarder: (any MissForwarder)?
     private let observer: (any StoreObserver)?
     /// The clock lookups read the time from (Unix seconds).
@@ -161,7 +161,7 @@ public final class CacheClient: Sendable {
     }
 
     /// The fingerprint of `token` under the store's key (loaded once).
-    private func fingerprint(_ token: String?) throws(GHCacheError) -> String {
+    func fingerprint(_ token: String?) throws(GHCacheError) -> String {
         if let loaded = fingerprinter.withLock({ $0 }) { return loaded.fingerprint(token) }
         let loaded = try TokenFingerprinter(cacheDir: configuration.cacheDir)
         fingerprinter.withLock { $0 = loaded }

@@ -15,13 +15,9 @@ extension EndpointCore {
         case .failure(let refusal): return refusal.response
         }
         let options: LookupOptions
-        switch EndpointContract.lookupOptions(
-            cacheControl: request.headers[.cacheControl], ttl: request.headers[EndpointField.ttl],
-            maxStale: configuration.maxStale)
-        {
+        switch lookupOptions(request, isHead: false) {
         case .success(let parsed): options = parsed
-        case .failure(let problem):
-            return Self.synthesized(status: 400, message: problem.message, kind: .usage, isHead: false)
+        case .failure(let refusal): return refusal.response
         }
         let post = GraphQLPost(
             url: route.upstreamURL(base: configuration.apiURL.absoluteString), headers: relayedHeaders(request),

@@ -49,37 +49,27 @@ extension EndpointCore {
         return relay(upstream, route: route, listener: listener, request: request, isHead: isHead, outcome: "pass")
     }
 
-    /// A refused request body, as the answer to send.
-    struct BodyRefusal: Error {
+    /// A refused request (its body, or its cache options), as the answer to send.
+    struct RequestRefusal: Error {
         let response: Response
     }
 
     /// The whole request body (at most `settings.maxBodyBytes`, within `settings.bodyTimeout`), or the answer that
     /// says why it cannot be had.
-    func requestBody(_ request: Request, isHead: Bool) async -> Result<Data, BodyRefusal> {
+    func requestBody(_ request: Request, isHead: Bool) async -> Result<Data, RequestRefusal> {
+        let refusal = { (status: Int, message: String) in
+            Result<Data, RequestRefusal>.failure(
+                RequestRefusal(response: Self.synthesized(status: status, message: message, kind: .usage, isHead: isHead)))
+        }
         do {
             return .success(
                 try await Self.collect(request.body, limit: settings.maxBodyBytes, timeout: settings.bodyTimeout))
-        } catch let problem as BodyProblem {
-            switch problem {
-            case .tooLarge:
-                return .failure(
-                    BodyRefusal(
-                        response: Self.synthesized(
-                            status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
-                            kind: .usage, isHead: isHead)))
-            case .timeout:
-                return .failure(
-                    BodyRefusal(
-                        response: Self.synthesized(
-                            status: 408, message: "the request body did not arrive within \(settings.bodyTimeout)",
-                            kind: .usage, isHead: isHead)))
-            }
+        } catch BodyProblem.tooLarge {
+            return refusal(413, "the request body is larger than \(settings.maxBodyBytes >> 20) MiB")
+        } catch BodyProblem.timeout {
+            return refusal(408, "the request body did not arrive within \(settings.bodyTimeout)")
         } catch {
-            return .failure(
-                BodyRefusal(
-                    response: Self.synthesized(
-                        status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)))
+            return refusal(400, "the request body could not be read")
         }
     }
 

@@ -167,22 +167,29 @@ struct GraphQLTests {
         }
     }
 
-    @Test("gh pr list run twice: the second run costs no GraphQL call")
-    func ghPRList() async throws {
+    @Test("gh pr list and gh repo view, each run twice: the second run costs no GraphQL call")
+    func ghCommands() async throws {
         try await EndpointWorld.with { world in
             let config = try await world.ghConfig()
+            // gh pr list sends one query (PullRequestList, with a fragment, variables, GraphQL-Features and preview
+            // Accept headers; traced with GH_DEBUG=api).
             var results: [ToolResult] = []
             for _ in 0..<2 {
                 results.append(try await world.gh(["pr", "list", "-R", "octo/hello"], configDir: config))
             }
-            #expect(results[0].status == results[1].status)
-            #expect(results[0].stderr == results[1].stderr)
-            #expect(results[0].text == results[1].text)
-            let calls = world.received("/graphql")
-            #expect(calls >= 1, "gh pr list asks GraphQL: \(results[0].stderr)")
-            let third = try await world.gh(["pr", "list", "-R", "octo/hello"], configDir: config)
-            #expect(third.status == results[0].status)
-            #expect(world.received("/graphql") == calls, "a repeated gh pr list costs no GraphQL call")
+            #expect(results[0].status == 0, "gh pr list failed: \(results[0].stderr)")
+            #expect(results[1].status == 0 && results[0].text == results[1].text)
+            #expect(world.received("/graphql") == 1, "the second gh pr list costs no GraphQL call")
+
+            // gh repo view: one GraphQL query (then a REST readme, a 404 here, which is never cached).
+            var views: [ToolResult] = []
+            for _ in 0..<2 {
+                views.append(try await world.gh(["repo", "view", "octo/hello"], configDir: config))
+            }
+            #expect(views[0].status == 0, "gh repo view failed: \(views[0].stderr)")
+            #expect(views[0].text.contains("octo/hello"), "\(views[0].text)")
+            #expect(views[1].text == views[0].text)
+            #expect(world.received("/graphql") == 2, "the second gh repo view costs no GraphQL call")
         }
     }
 

@@ -17,7 +17,8 @@ public enum GraphQLToken: Sendable, Equatable {
     public var canonical: String {
         switch self {
         case .punctuator(let text), .name(let text), .int(let text), .float(let text): text
-        case .string(let value): Self.quoted(value)
+        // GraphQL's quoted-string escapes are JSON's: one writer for both.
+        case .string(let value): CanonicalJSON.string(value).canonical
         }
     }
 
@@ -27,25 +28,6 @@ public enum GraphQLToken: Sendable, Equatable {
         case .name, .int, .float: true
         case .punctuator, .string: false
         }
-    }
-
-    /// `value` as a GraphQL quoted string (`"`, `\` and control characters escaped).
-    static func quoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
     }
 }
 

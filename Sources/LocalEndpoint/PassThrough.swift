@@ -59,7 +59,8 @@ extension EndpointCore {
     func requestBody(_ request: Request, isHead: Bool) async -> Result<Data, RequestRefusal> {
         let refusal = { (status: Int, message: String) in
             Result<Data, RequestRefusal>.failure(
-                RequestRefusal(response: Self.synthesized(status: status, message: message, kind: .usage, isHead: isHead)))
+                RequestRefusal(
+                    response: Self.synthesized(status: status, message: message, kind: .usage, isHead: isHead)))
         }
         do {
             return .success(

@@ -141,18 +141,7 @@ struct GraphQLCommand: ContextCommand {
     }
 
     private func parsedHeaders() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":") else {
-                throw ValidationError("-H \(header): expected \"Name: value\"")
-            }
-            let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard name == "accept" || name == "graphql-features", !value.isEmpty else {
-                throw ValidationError("-H \(header): only Accept and GraphQL-Features can be set, with a value")
-            }
-            result[name] = value
-        }
-        return result
+        try RequestArguments.headers(headers, allowed: (["accept", "graphql-features"], "Accept and GraphQL-Features"))
+            .mapError { ValidationError($0.message) }.get()
     }
 }

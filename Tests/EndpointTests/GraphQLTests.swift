@@ -139,6 +139,24 @@ struct GraphQLTests {
         }
     }
 
+    @Test("concurrent identical queries of one token cost one call; another token's twin is not joined")
+    func concurrentQueries() async throws {
+        try await EndpointWorld.with { world in
+            _ = try world.server.addFault(FaultSpec(pathPrefix: "/graphql", kind: .latency, count: 2, ms: 1500))
+            async let first = world.curlSocket("/graphql", Self.post(Self.viewerQuery))
+            try await Task.sleep(for: .milliseconds(300))
+            async let second = world.curlSocket("/graphql", Self.post(Self.viewerQuery))
+            async let other = world.curlSocket("/graphql", Self.post(Self.viewerQuery, token: Self.otherToken))
+            let answers = try await [first, second, other]
+            #expect(answers[0].outcome == "miss" && answers[1].outcome == "hit-local", "\(answers.map(\.outcome))")
+            #expect(answers[0].body == answers[1].body)
+            #expect(answers[1].headers["x-ratelimit-remaining"] == nil)
+            #expect(answers[2].outcome == "miss")
+            #expect(Self.login(answers[2]) == StandInViewer.login(token: Self.otherToken))
+            #expect(world.received("/graphql") == 2)
+        }
+    }
+
     @Test("gh api graphql through the socket twice: one upstream call")
     func ghAPIGraphQL() async throws {
         try await EndpointWorld.with { world in

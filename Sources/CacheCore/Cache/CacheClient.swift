@@ -21,6 +21,9 @@ public final class CacheClient: Sendable {
     /// The lookups of this process that are asking the forwarder or GitHub, by what they ask: a lookup that finds
     /// its twin running waits for that one's answer (single flight) instead of asking again.
     private let flights = Mutex<[Flight: Task<Result<LookupResult, GHCacheError>, Never>]>([:])
+    /// The GraphQL queries of this process being asked of GitHub, by key (the key includes the token's fingerprint,
+    /// so only the same token's identical query joins one).
+    let graphQLFlights = Mutex<[String: Task<Result<GraphQLAnswer, GHCacheError>, Never>]>([:])
 
     /// How often a process waiting for a concurrent fetch of the same key polls the store.
     static let pollInterval: Duration = .milliseconds(20)

@@ -57,7 +57,8 @@ extension CacheClient {
     /// fresh answer to the same normalised document, variables, `operationName`, `Accept` and `GraphQL-Features`;
     /// else it is sent to GitHub and a 200 answer with `data` and no `errors` is stored for this token, for
     /// `CACHE_GRAPHQL_TTL` (or its operation's rule, or `options.ttlOverride`). Everything else is relayed uncached.
-    /// GraphQL answers are not served stale, not coalesced across processes and not replicated.
+    /// Identical queries of the same token in flight in this process share one call. GraphQL answers are not served
+    /// stale, not coalesced across processes and not replicated.
     public func graphQL(_ post: GraphQLPost, options: LookupOptions, token: String?) async throws(GHCacheError)
         -> GraphQLAnswer
     {
@@ -90,6 +91,42 @@ extension CacheClient {
                 "no fresh cached answer to this GraphQL query for this token (only-if-cached)", exitStatus: .unavailable
             )
         }
+        // One call for identical queries of the same token in flight in this process: the others wait for it.
+        let (task, leads) = graphQLFlights.withLock {
+            running -> (Task<Result<GraphQLAnswer, GHCacheError>, Never>, Bool) in
+            if let twin = running[key] { return (twin, false) }
+            let task = Task { () async -> Result<GraphQLAnswer, GHCacheError> in
+                do throws(GHCacheError) {
+                    return .success(
+                        try await self.fetchGraphQL(
+                            post, query: query, key: key, fingerprint: fingerprint, ttl: ttl))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            running[key] = task
+            return (task, true)
+        }
+        let outcome = await task.value
+        guard !leads else {
+            _ = graphQLFlights.withLock { $0.removeValue(forKey: key) }
+            return try outcome.get()
+        }
+        var joined = try outcome.get()
+        if joined.uncachedBecause == nil {
+            let cost = Self.cost(joined.response.body) ?? 1
+            try store.increment([Counter.graphQLHits: 1, Counter.graphQLPointsSaved: cost, Counter.coalesced: 1])
+            joined.outcome = .hit
+            // As from the store: no live headers (rate limit, request id) of a call this request did not make.
+            joined.response.headers = joined.response.headers.filter { CacheEntry.keptHeaders.contains($0.key) }
+        }
+        return joined
+    }
+
+    /// Asks GitHub a cacheable query and stores a storable answer.
+    private func fetchGraphQL(_ post: GraphQLPost, query: GraphQLQuery, key: String, fingerprint: String, ttl: Int)
+        async throws(GHCacheError) -> GraphQLAnswer
+    {
         let response = try await send(post)
         let received = clock()
         let counters = [Counter.graphQLMisses: 1]

@@ -115,7 +115,7 @@ extension CacheClient {
         var joined = try outcome.get()
         if joined.uncachedBecause == nil {
             let cost = Self.cost(joined.response.body) ?? 1
-            try store.increment([Counter.graphQLHits: 1, Counter.graphQLPointsSaved: cost, Counter.coalesced: 1])
+            try store.increment([Counter.graphQLHits: 1, Counter.graphQLPointsSaved: cost])
             joined.outcome = .hit
             // As from the store: no live headers (rate limit, request id) of a call this request did not make.
             joined.response.headers = joined.response.headers.filter { CacheEntry.keptHeaders.contains($0.key) }

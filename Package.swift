@@ -137,6 +137,7 @@ let package = Package(
         .target(
             name: "GitHubStandIn",
             dependencies: [
+                "LeanCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -19,18 +19,19 @@ public struct GetCommand: AsyncParsableCommand {
               $ ghcache-get queue octo-org/app octo-org/api
               $ ghcache-get api /repos/octo-org/app/actions/runs -f status=in_progress -f per_page=100
               $ ghcache-get rate-limit
+              $ ghcache-get graphql -f query='query { viewer { login } }'
 
             SETTINGS (flag > environment > config file > default)
               GITHUB_TOKEN, GH_TOKEN (else `gh auth token`), GITHUB_API_URL, CACHE_DIR, \
-            CACHE_DEFAULT_TTL, CACHE_TTL_RULES, CACHE_MAX_STALE, CACHE_TIMEOUT, \
-            CACHE_CONNECT_TIMEOUT; config file: $CACHE_DIR/config.env or --config FILE.
+            CACHE_DEFAULT_TTL, CACHE_TTL_RULES, CACHE_GRAPHQL_TTL, CACHE_GRAPHQL_TTL_RULES, CACHE_MAX_STALE, \
+            CACHE_TIMEOUT, CACHE_CONNECT_TIMEOUT; config file: $CACHE_DIR/config.env or --config FILE.
 
             \(CommandEntry.exitStatusHelp)
             """,
         version: GHCacheVersion.current,
         subcommands: [
             ReposCommand.self, RunsCommand.self, RunnersCommand.self, QueueCommand.self, RateLimitCommand.self,
-            APICommand.self,
+            APICommand.self, GraphQLCommand.self,
         ]
     )
 

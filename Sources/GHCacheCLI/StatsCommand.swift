@@ -129,14 +129,16 @@ public struct StatsCommand: ContextCommand {
     }
 
     static func table(_ stats: CacheStats, storePath: String) -> String {
-        let rateLimit =
-            stats.rateLimit.map { limit in
+        let describe = { (limit: RateLimitSnapshot?) in
+            limit.map { limit in
                 let total = limit.limit.map { "/\($0)" } ?? ""
                 let reset = limit.reset.map {
                     ", resets \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)))"
                 }
                 return "\(limit.remaining)\(total) remaining\(reset ?? "")"
             } ?? "not seen yet"
+        }
+        let rateLimit = describe(stats.rateLimit)
         let rejected =
             stats.gossipRejected.isEmpty
             ? "0"
@@ -168,6 +170,12 @@ public struct StatsCommand: ContextCommand {
             ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),
             ("join-time sync", Self.syncRow(stats)),
             ("fleet fill", Self.fillRow(stats)),
+            (
+                "graphql",
+                "hits \(stats.graphQLHits), misses \(stats.graphQLMisses), passed \(stats.graphQLPassed), "
+                    + "points saved \(stats.graphQLPointsSaved), answers stored \(stats.graphQLEntries)"
+            ),
+            ("graphql rate limit", describe(stats.graphQLRateLimit)),
         ]
         let all = rows + peers + rest
         let width = all.map(\.0.count).max() ?? 0

@@ -5,11 +5,14 @@ struct RateLimitBudget: Sendable {
     static let window: TimeInterval = 3600
 
     let limit: Int
+    /// `x-ratelimit-resource`: `core`, or `graphql` (GitHub's separate GraphQL budget).
+    let resource: String
     private(set) var used = 0
     private(set) var reset: Date
 
-    init(limit: Int, now: Date) {
+    init(limit: Int, now: Date, resource: String = "core") {
         self.limit = limit
+        self.resource = resource
         self.reset = Timestamps.wholeSeconds(now.addingTimeInterval(Self.window))
     }
 
@@ -23,8 +26,8 @@ struct RateLimitBudget: Sendable {
         }
     }
 
-    /// Charges one call.
-    mutating func charge() { used += 1 }
+    /// Charges one call (or `points`, for a GraphQL query).
+    mutating func charge(_ points: Int = 1) { used += points }
 
     /// Spends the whole budget until `until` (the `primary` fault).
     mutating func exhaust(until: Date) {
@@ -37,7 +40,7 @@ struct RateLimitBudget: Sendable {
         [
             ("x-ratelimit-limit", "\(limit)"), ("x-ratelimit-remaining", "\(remaining)"),
             ("x-ratelimit-reset", "\(Int(reset.timeIntervalSince1970))"), ("x-ratelimit-used", "\(min(used, limit))"),
-            ("x-ratelimit-resource", "core"),
+            ("x-ratelimit-resource", resource),
         ]
     }
 
@@ -45,7 +48,7 @@ struct RateLimitBudget: Sendable {
     var json: JSONValue {
         [
             "limit": .int(limit), "remaining": .int(remaining), "reset": .int(Int(reset.timeIntervalSince1970)),
-            "used": .int(min(used, limit)), "resource": "core",
+            "used": .int(min(used, limit)), "resource": .string(resource),
         ]
     }
 }

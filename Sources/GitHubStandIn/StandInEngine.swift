@@ -12,6 +12,8 @@ final class StandInEngine: Sendable {
         var nextFaultID = 1
         var versions: [String: Int] = [:]
         var modified: [String: Date] = [:]
+        /// GraphQL mutations executed (each answer names its number, so no two are alike).
+        var mutations = 0
     }
 
     let configuration: StandInConfiguration
@@ -72,16 +74,21 @@ final class StandInEngine: Sendable {
         }
 
         let credential = Self.credential(request.headers)
-        // The bucket also binds ETags: to the token, or for unauthenticated clients to their address.
+        let isGraphQL = request.method == .POST && (request.path == "/graphql" || request.path == "/api/graphql")
+        // The bucket also binds ETags: to the token, or for unauthenticated clients to their address. GraphQL has
+        // its own bucket per token.
         let budgetKey: String
         let limit: Int
         switch credential {
         case .token(let token):
-            (budgetKey, limit) = ("token:\(token)", configuration.rateLimit)
+            (budgetKey, limit) = ("\(isGraphQL ? "graphql" : "token"):\(token)", configuration.rateLimit)
         case .anonymous, .invalid:
             (budgetKey, limit) = ("client:\(request.clientAddress)", configuration.unauthenticatedRateLimit)
         }
-        var budget = state.budgets[budgetKey] ?? RateLimitBudget(limit: limit, now: now)
+        var budget =
+            state.budgets[budgetKey]
+            ?? RateLimitBudget(
+                limit: limit, now: now, resource: isGraphQL && budgetKey.hasPrefix("graphql:") ? "graphql" : "core")
         budget.refill(now: now)
         defer { state.budgets[budgetKey] = budget }
         var delay = configuration.latency
@@ -126,6 +133,10 @@ final class StandInEngine: Sendable {
             }
         }
 
+        if isGraphQL {
+            let (reply, charged) = graphQLReply(request, credential: credential, budget: &budget, state: &state)
+            return finish(reply, charged: charged, delay: delay)
+        }
         let route = router.route(request.path)
         if case .rateLimit = route, request.method == .GET || request.method == .HEAD {
             return finish(rateLimitReply(budget), charged: false, delay: delay)

@@ -18,13 +18,9 @@ extension EndpointCore {
             return await passThrough(request, route: route, token: token, listener: listener)
         }
         let options: LookupOptions
-        switch EndpointContract.lookupOptions(
-            cacheControl: request.headers[.cacheControl], ttl: request.headers[EndpointField.ttl],
-            maxStale: configuration.maxStale)
-        {
+        switch lookupOptions(request, isHead: isHead) {
         case .success(let parsed): options = parsed
-        case .failure(let problem):
-            return Self.synthesized(status: 400, message: problem.message, kind: .usage, isHead: isHead)
+        case .failure(let refusal): return refusal.response
         }
         let result: LookupResult
         do {
@@ -33,6 +29,17 @@ extension EndpointCore {
             return failure(error, route: route, listener: listener, request: request, isHead: isHead)
         }
         return answer(result, route: route, listener: listener, request: request, isHead: isHead)
+    }
+
+    /// The cache options a request's `Cache-Control` and `X-GHCache-TTL` ask for (``EndpointContract``), or the
+    /// `400` that names a bad value.
+    func lookupOptions(_ request: Request, isHead: Bool) -> Result<LookupOptions, RequestRefusal> {
+        EndpointContract.lookupOptions(
+            cacheControl: request.headers[.cacheControl], ttl: request.headers[EndpointField.ttl],
+            maxStale: configuration.maxStale
+        ).mapError {
+            RequestRefusal(response: Self.synthesized(status: 400, message: $0.message, kind: .usage, isHead: isHead))
+        }
     }
 
     /// A successful lookup as an HTTP answer: the stored headers clients read, `X-GHCache`, `Age`, and the live

@@ -26,8 +26,9 @@ final class ListenerOrigin: Sendable {
     }
 }
 
-/// Answers the endpoint's requests: GET/HEAD with a token from the cache (``CacheClient``), everything else
-/// relayed to GitHub unchanged (``passThrough(_:route:token:listener:)``). Shared by both listeners.
+/// Answers the endpoint's requests: GET/HEAD with a token from the cache (``CacheClient``), GraphQL queries with a
+/// token from that token's cached answers (``graphQL(_:route:token:listener:)``), everything else relayed to GitHub
+/// unchanged (``passThrough(_:route:token:listener:)``). Shared by both listeners.
 final class EndpointCore: Sendable {
     let settings: LocalEndpointSettings
     let store: CacheStore
@@ -88,6 +89,8 @@ final class EndpointCore: Sendable {
         let response: Response
         if isRead, !route.isGraphQL, let token {
             response = await cachedRead(request, route: route, token: token, listener: listener)
+        } else if route.isGraphQL, request.method == .post, let token {
+            response = await graphQL(request, route: route, token: token, listener: listener)
         } else {
             response = await passThrough(request, route: route, token: token, listener: listener)
         }

@@ -12,44 +12,18 @@ extension EndpointCore {
         "upgrade", "host", "content-length", "accept-encoding", "expect",
     ]
 
-    /// Writes, GraphQL, and any request without a token: relayed to GitHub with the method, headers and body
+    /// Writes, GraphQL other than a `POST` with a token, and any request without a token: relayed to GitHub with the method, headers and body
     /// as they came, GitHub's answer relayed back unchanged, nothing cached. A successful REST write marks the
     /// written resource's cached GETs stale here and, through `onInvalidate`, in the fleet.
     func passThrough(_ request: Request, route: Route, token: String?, listener: Listener) async -> Response {
         let isHead = request.method == .head
         let body: Data
-        do {
-            body = try await Self.collect(
-                request.body, declaredLength: request.headers[.contentLength].flatMap { Int($0) },
-                limit: settings.maxBodyBytes, budget: bodyBudget, timeout: settings.bodyTimeout)
-        } catch let problem as BodyProblem {
-            switch problem {
-            case .busy:
-                var response = Self.synthesized(
-                    status: 503,
-                    message: "the daemon is relaying \(settings.maxBodyBytesInFlight >> 20) MiB of request bodies "
-                        + "already: retry shortly", kind: .unavailable, isHead: isHead)
-                response.headers[.retryAfter] = "1"
-                return response
-            case .tooLarge:
-                return Self.synthesized(
-                    status: 413, message: "the request body is larger than \(settings.maxBodyBytes >> 20) MiB",
-                    kind: .usage, isHead: isHead)
-            case .timeout:
-                return Self.synthesized(
-                    status: 408, message: "the request body did not arrive within \(settings.bodyTimeout)",
-                    kind: .usage, isHead: isHead)
-            }
-        } catch {
-            return Self.synthesized(
-                status: 400, message: "the request body could not be read", kind: .usage, isHead: isHead)
+        switch await requestBody(request, isHead: isHead) {
+        case .success(let data): body = data
+        case .failure(let refusal): return refusal.response
         }
         defer { bodyBudget.release(body.count) }
-        var headers: [(String, String)] = []
-        for field in request.headers
-        where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
-            headers.append((field.name.rawName, field.value))
-        }
+        let headers = relayedHeaders(request)
         let method = request.method.rawValue
         let url = route.upstreamURL(base: configuration.apiURL.absoluteString)
         let upstream: GitHubResponse
@@ -64,7 +38,11 @@ extension EndpointCore {
                 message: "cannot reach \(configuration.apiURL.absoluteString) for \(method) \(route.path): \(error)",
                 kind: .network, isHead: isHead)
         }
-        recordPassThrough(upstream, authenticated: token != nil)
+        do {
+            try store.recordRelayed(upstream, authenticated: token != nil, now: clock(), counters: [:])
+        } catch {
+            logger.warning("cannot record a relayed call: \(error.message)")
+        }
         let isWrite = !(request.method == .get || request.method == .head || request.method == .options)
         if isWrite, !route.isGraphQL, (200..<300).contains(upstream.status) {
             await invalidate(afterWriteTo: route.path)
@@ -72,16 +50,49 @@ extension EndpointCore {
         return relay(upstream, route: route, listener: listener, request: request, isHead: isHead, outcome: "pass")
     }
 
-    /// Counts the call, and keeps the live rate limit of an authenticated one for `ghcache-stats`.
-    private func recordPassThrough(_ upstream: GitHubResponse, authenticated: Bool) {
-        do {
-            try store.increment(Counter.apiCalls)
-            if authenticated, let limit = RateLimitSnapshot(liveHeadersOf: upstream, now: clock()) {
-                try store.recordRateLimit(limit)
-            }
-        } catch {
-            logger.warning("cannot record a relayed call: \(error.message)")
+    /// A refused request (its body, or its cache options), as the answer to send.
+    struct RequestRefusal: Error {
+        let response: Response
+    }
+
+    /// The whole request body (at most `settings.maxBodyBytes`, within `settings.bodyTimeout`, its bytes taken from
+    /// the daemon's ``BodyBudget``: the caller releases `body.count` when done), or the answer that says why it
+    /// cannot be had.
+    func requestBody(_ request: Request, isHead: Bool) async -> Result<Data, RequestRefusal> {
+        let refusal = { (status: Int, message: String) in
+            Result<Data, RequestRefusal>.failure(
+                RequestRefusal(
+                    response: Self.synthesized(status: status, message: message, kind: .usage, isHead: isHead)))
         }
+        do {
+            return .success(
+                try await Self.collect(
+                    request.body, declaredLength: request.headers[.contentLength].flatMap { Int($0) },
+                    limit: settings.maxBodyBytes, budget: bodyBudget, timeout: settings.bodyTimeout))
+        } catch BodyProblem.busy {
+            var response = Self.synthesized(
+                status: 503,
+                message: "the daemon is relaying \(settings.maxBodyBytesInFlight >> 20) MiB of request bodies "
+                    + "already: retry shortly", kind: .unavailable, isHead: isHead)
+            response.headers[.retryAfter] = "1"
+            return .failure(RequestRefusal(response: response))
+        } catch BodyProblem.tooLarge {
+            return refusal(413, "the request body is larger than \(settings.maxBodyBytes >> 20) MiB")
+        } catch BodyProblem.timeout {
+            return refusal(408, "the request body did not arrive within \(settings.bodyTimeout)")
+        } catch {
+            return refusal(400, "the request body could not be read")
+        }
+    }
+
+    /// The request's headers as they are relayed upstream (without ``requestHeadersNotRelayed``).
+    func relayedHeaders(_ request: Request) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        for field in request.headers
+        where !Self.requestHeadersNotRelayed.contains(field.name.canonicalName) {
+            headers.append((field.name.rawName, field.value))
+        }
+        return headers
     }
 
     /// Marks the cached GETs a successful write to `path` made out of date, here and in the fleet.

@@ -1,3 +1,5 @@
+import CacheCore
+
 /// Where a request to the endpoint goes: a REST path under the API base, or GraphQL. Both GitHub.com paths
 /// (`/repos/o/r`) and GitHub Enterprise Server paths (`/api/v3/repos/o/r`, `/api/graphql`) are accepted, so
 /// that go-github's `WithEnterpriseURLs` and octokit's `baseUrl` work as well as `gh` and curl.
@@ -56,12 +58,9 @@ struct Route: Sendable, Equatable {
     /// The upstream URL: `base` + path and query; GraphQL at `base/graphql`, or `/api/graphql` when `base` is a
     /// GitHub Enterprise Server REST base (`https://HOST/api/v3`).
     func upstreamURL(base: String) -> String {
+        if isGraphQL { return GraphQLEndpoint.url(apiBase: base) }
         var base = base
         while base.hasSuffix("/") { base.removeLast() }
-        if isGraphQL {
-            if base.hasSuffix("/api/v3") { return String(base.dropLast("/v3".count)) + "/graphql" }
-            return base + "/graphql"
-        }
         return base + pathAndQuery
     }
 }

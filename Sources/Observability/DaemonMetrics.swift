@@ -87,9 +87,20 @@ public final class DaemonMetrics: Sendable {
         add(
             "ghcache_refresh_ahead_total", [:], value(StoreCounter.refreshAhead),
             help: "Revalidations sent just before expiry.")
+        for (outcome, name) in [
+            ("hit", StoreCounter.graphQLHits), ("miss", StoreCounter.graphQLMisses),
+            ("pass", StoreCounter.graphQLPassed),
+        ] {
+            add(
+                "ghcache_graphql_requests_total", ["outcome": outcome], value(name),
+                help: "GraphQL requests through the cache by outcome (hit, miss, pass: relayed uncached).")
+        }
+        add(
+            "ghcache_graphql_points_saved_total", [:], value(StoreCounter.graphQLPointsSaved),
+            help: "GraphQL rate-limit points cache hits saved (the cost each answer reported, else 1).")
         gauge("ghcache_store_entries", [:], Double(size.entries), help: "Entries in the store.")
         gauge("ghcache_store_body_bytes", [:], Double(size.bytes), help: "Bytes of the stored response bodies.")
-        if let limit = try store.lastRateLimit() {
+        for limit in [try store.lastRateLimit(), try store.lastRateLimit(graphQL: true)].compactMap({ $0 }) {
             let resource = ["resource": limit.resource ?? "core"]
             gauge(
                 "ghcache_rate_limit_remaining", resource, Double(limit.remaining),

@@ -138,7 +138,7 @@ struct ClientTests {
         }
     }
 
-    @Test("gh api POST and graphql reach the stand-in once, their status and body come back unchanged")
+    @Test("gh api POST and a graphql mutation reach the stand-in once, their status and body come back unchanged")
     func ghWrites() async throws {
         try await EndpointWorld.with { world in
             let config = try await world.ghConfig()
@@ -152,12 +152,18 @@ struct ClientTests {
             #expect(world.received("/repos/octo/hello/issues") == 1)
 
             let graphql = try await world.gh(
-                ["api", "-i", "graphql", "-f", "query={ viewer { login } }"], configDir: config)
-            #expect(graphql.text.hasPrefix("HTTP/1.1 404 Not Found"), "gh printed: \(graphql.text)")
+                [
+                    "api", "-i", "graphql", "-f",
+                    "query=mutation { addStar(input: {starrableId: \"x\"}) { clientMutationId } }",
+                ],
+                configDir: config)
+            #expect(graphql.text.hasPrefix("HTTP/1.1 200 OK"), "gh printed: \(graphql.text)")
+            #expect(graphql.text.contains("X-Ghcache: pass"))
             #expect(world.received("/graphql") == 1)
             // Nothing of either was cached.
             let store = try CacheStore.open(directory: world.cacheDir, mode: .readOnly)
             #expect(try store.size().entries == 0)
+            #expect(try store.graphQLCount() == 0)
         }
     }
 

@@ -9,8 +9,8 @@ public final class CacheClient: Sendable {
     public let configuration: Configuration
     /// The store.
     public let store: CacheStore
-    private let transport: any GitHubTransport
-    private let tokens: TokenProvider
+    let transport: any GitHubTransport
+    let tokens: TokenProvider
     private let forwarder: (any MissForwarder)?
     private let observer: (any StoreObserver)?
     /// The clock lookups read the time from (Unix seconds).
@@ -21,6 +21,9 @@ public final class CacheClient: Sendable {
     /// The lookups of this process that are asking the forwarder or GitHub, by what they ask: a lookup that finds
     /// its twin running waits for that one's answer (single flight) instead of asking again.
     private let flights = Mutex<[Flight: Task<Result<LookupResult, GHCacheError>, Never>]>([:])
+    /// The GraphQL queries of this process being asked of GitHub, by key (the key includes the token's fingerprint,
+    /// so only the same token's identical query joins one).
+    let graphQLFlights = Mutex<[String: Task<Result<GraphQLAnswer, GHCacheError>, Never>]>([:])
 
     /// How often a process waiting for a concurrent fetch of the same key polls the store.
     static let pollInterval: Duration = .milliseconds(20)
@@ -170,7 +173,7 @@ public final class CacheClient: Sendable {
     }
 
     /// The fingerprint of `token` under the store's key (loaded once).
-    private func fingerprint(_ token: String?) throws(GHCacheError) -> String {
+    func fingerprint(_ token: String?) throws(GHCacheError) -> String {
         if let loaded = fingerprinter.withLock({ $0 }) { return loaded.fingerprint(token) }
         let loaded = try TokenFingerprinter(cacheDir: configuration.cacheDir)
         fingerprinter.withLock { $0 = loaded }

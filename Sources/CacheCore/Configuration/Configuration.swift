@@ -11,6 +11,8 @@ public struct Configuration: Sendable {
     public var cacheDir: String
     /// TTL rules and default TTL.
     public var ttlPolicy: TTLPolicy
+    /// How long GraphQL answers stay fresh (`CACHE_GRAPHQL_TTL`, `CACHE_GRAPHQL_TTL_RULES`).
+    public var graphQLTTL: GraphQLTTLPolicy
     /// `ghcache-gc` keeps at most this many entries (least recently used go first).
     public var maxEntries: Int
     /// `ghcache-gc` keeps at most this many body bytes (least recently used go first).
@@ -126,6 +128,18 @@ public struct Configuration: Sendable {
         let cacheDir = resolver.cacheDir
         self.cacheDir = cacheDir
         ttlPolicy = try resolver.ttlPolicy()
+        graphQLTTL = GraphQLTTLPolicy(
+            defaultTTL: try resolver.value(.graphQLTTL, "a number of seconds", ValueParsers.seconds)
+                ?? GraphQLTTLPolicy.defaultSeconds)
+        if let (text, source) = resolver.raw(.graphQLTTLRules) {
+            switch GraphQLTTLPolicy.parseRules(text) {
+            case .success(let rules): graphQLTTL.rules = rules
+            case .failure(let error):
+                throw UsageProblem(
+                    "CACHE_GRAPHQL_TTL_RULES=\(text) (from \(source)): \"\(error.rule)\" is not a rule "
+                        + "OPERATION=SECONDS such as PullRequestList=30 or Repository*=300")
+            }
+        }
         maxEntries = try resolver.value(.maxEntries, "a number of entries", ValueParsers.count) ?? 10000
         maxBytes =
             try resolver.value(.maxBytes, "a size in bytes (e.g. 268435456, 256M, 1G)", ValueParsers.bytes)

@@ -63,6 +63,18 @@ public struct CacheStats: Sendable, Equatable {
     public var webhooksAccepted = 0
     public var webhooksRejected = 0
 
+    /// GraphQL queries answered from the cache, and asked of GitHub.
+    public var graphQLHits = 0
+    public var graphQLMisses = 0
+    /// GraphQL requests relayed uncached (mutations, documents not certainly a query, no token).
+    public var graphQLPassed = 0
+    /// GraphQL rate-limit points the hits saved.
+    public var graphQLPointsSaved = 0
+    /// GraphQL answers stored.
+    public var graphQLEntries = 0
+    /// The last GraphQL rate-limit headers seen (`x-ratelimit-resource: graphql`).
+    public var graphQLRateLimit: RateLimitSnapshot?
+
     /// `local_hits + peer_hits`.
     public var apiCallsSaved: Int { localHits + peerHits }
 
@@ -109,6 +121,12 @@ public struct CacheStats: Sendable, Equatable {
         for (name, value) in counters where name.hasPrefix(Counter.fillRejectedPrefix) {
             fillRejected[String(name.dropFirst(Counter.fillRejectedPrefix.count))] = value
         }
+        graphQLHits = counters[Counter.graphQLHits] ?? 0
+        graphQLMisses = counters[Counter.graphQLMisses] ?? 0
+        graphQLPassed = counters[Counter.graphQLPassed] ?? 0
+        graphQLPointsSaved = counters[Counter.graphQLPointsSaved] ?? 0
+        graphQLEntries = try store.graphQLCount()
+        graphQLRateLimit = try store.lastRateLimit(graphQL: true)
         cacheSize = try store.size().entries
         storeBytes = store.fileBytes()
         rateLimit = try store.lastRateLimit()
@@ -130,10 +148,11 @@ public struct CacheStats: Sendable, Equatable {
             "connected_peers": connectedPeers, "peer_id": peerID ?? NSNull(), "not_modified": notModified,
             "peers": peers.map { ["peer": $0.peer, "via": $0.via.map { $0 as Any } ?? NSNull()] as [String: Any] },
             "stale_served": staleServed, "failures": failures, "api_calls": apiCalls,
-            "rate_limit": [
-                "remaining": rateLimit?.remaining ?? NSNull(), "limit": rateLimit?.limit ?? NSNull(),
-                "reset": rateLimit?.reset.map(TimeBounds.clampedInt) ?? NSNull(),
-                "observed_at": rateLimit.map { Int($0.observedAt) } ?? NSNull(),
+            "rate_limit": Self.json(rateLimit),
+            "graphql": [
+                "hits": graphQLHits, "misses": graphQLMisses, "passed": graphQLPassed,
+                "points_saved": graphQLPointsSaved, "entries": graphQLEntries,
+                "rate_limit": Self.json(graphQLRateLimit),
             ] as [String: Any],
             "store_bytes": storeBytes,
             "gossip": ["sent": gossipSent, "received": gossipReceived, "rejected": gossipRejected] as [String: Any],
@@ -149,6 +168,16 @@ public struct CacheStats: Sendable, Equatable {
             "webhooks": ["accepted": webhooksAccepted, "rejected": webhooksRejected] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+}
+
+extension CacheStats {
+    static func json(_ rateLimit: RateLimitSnapshot?) -> [String: Any] {
+        [
+            "remaining": rateLimit?.remaining ?? NSNull(), "limit": rateLimit?.limit ?? NSNull(),
+            "reset": rateLimit?.reset.map(TimeBounds.clampedInt) ?? NSNull(),
+            "observed_at": rateLimit.map { TimeBounds.clampedInt($0.observedAt) } ?? NSNull(),
+        ]
     }
 }
 

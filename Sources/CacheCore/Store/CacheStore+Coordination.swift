@@ -101,12 +101,13 @@ extension CacheStore {
 
     // MARK: Rate limit
 
-    /// Remembers the rate-limit headers of a live response.
+    /// Remembers the rate-limit headers of a live response (GraphQL's, `x-ratelimit-resource: graphql`, apart).
     public func recordRateLimit(_ snapshot: RateLimitSnapshot) throws(GHCacheError) {
+        let table = snapshot.resource == "graphql" ? "graphql_rate_limit" : "rate_limit"
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO rate_limit (id, remaining, limit_total, reset_at, resource, observed_at)
+                    INSERT OR REPLACE INTO \(table) (id, remaining, limit_total, reset_at, resource, observed_at)
                     VALUES (1, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
@@ -115,11 +116,12 @@ extension CacheStore {
         }
     }
 
-    /// The last rate-limit headers seen, if any.
-    public func lastRateLimit() throws(GHCacheError) -> RateLimitSnapshot? {
-        try read { db in
+    /// The last rate-limit headers seen, if any: REST's, or with `graphQL` GraphQL's.
+    public func lastRateLimit(graphQL: Bool = false) throws(GHCacheError) -> RateLimitSnapshot? {
+        let table = graphQL ? "graphql_rate_limit" : "rate_limit"
+        return try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT remaining, limit_total, reset_at, resource, observed_at FROM rate_limit WHERE id = 1"
+                db, sql: "SELECT remaining, limit_total, reset_at, resource, observed_at FROM \(table) WHERE id = 1"
             ).map {
                 RateLimitSnapshot(
                     remaining: $0["remaining"], limit: $0["limit_total"], reset: $0["reset_at"],

@@ -47,6 +47,8 @@ extension CacheStore {
                     try db.execute(
                         sql: "DELETE FROM entries WHERE expires_at + ? < ?", arguments: [Double(maxStale), now])
                     report.expired = db.changesCount
+                    // GraphQL answers are never served past their expiry: they go as soon as they expire.
+                    try db.execute(sql: "DELETE FROM graphql_entries WHERE expires_at < ?", arguments: [now])
                     try db.execute(
                         sql: """
                             DELETE FROM entries WHERE key IN (

@@ -12,6 +12,10 @@ import GRDB
 ///   the entry and its body. The effective `last_access` is the later of both.
 /// - `entries.invalidated_at` (v3): when a successful write through the local endpoint last invalidated the
 ///   entry (`NULL`: never); a copy fetched before it is not fresh.
+/// - `graphql_entries` (v4): GraphQL answers, each under a key that includes the token fingerprint (`token_fp`,
+///   also checked on read): only the token that received an answer is served it. Never replicated.
+/// - `graphql_rate_limit` (v4): the last GraphQL rate-limit headers (`x-ratelimit-resource: graphql`), apart from
+///   REST's `rate_limit`.
 /// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
@@ -96,6 +100,32 @@ enum Schema {
         }
         migrator.registerMigration(names[2]) { db in
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN invalidated_at REAL")
+        }
+        migrator.registerMigration(names[3]) { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE graphql_entries (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        token_fp TEXT NOT NULL,
+                        operation TEXT,
+                        status INTEGER NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        cost INTEGER NOT NULL,
+                        fetched_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        size INTEGER NOT NULL
+                    );
+                    CREATE INDEX graphql_entries_by_expiry ON graphql_entries(expires_at);
+                    CREATE TABLE graphql_rate_limit (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        remaining INTEGER NOT NULL,
+                        limit_total INTEGER,
+                        reset_at REAL,
+                        resource TEXT,
+                        observed_at REAL NOT NULL
+                    );
+                    """)
         }
         return migrator
     }

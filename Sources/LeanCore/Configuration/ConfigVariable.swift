@@ -3,6 +3,8 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case cacheDir = "CACHE_DIR"
     case defaultTTL = "CACHE_DEFAULT_TTL"
     case ttlRules = "CACHE_TTL_RULES"
+    case graphQLTTL = "CACHE_GRAPHQL_TTL"
+    case graphQLTTLRules = "CACHE_GRAPHQL_TTL_RULES"
     case maxEntries = "CACHE_MAX_ENTRIES"
     case maxBytes = "CACHE_MAX_BYTES"
     case maxStale = "CACHE_MAX_STALE"
@@ -36,6 +38,8 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .cacheDir: "$XDG_CACHE_HOME/ghcache or ~/.cache/ghcache"
         case .defaultTTL: "300"
         case .ttlRules: "(none; built-in rules apply)"
+        case .graphQLTTL: "60"
+        case .graphQLTTLRules: "(none)"
         case .maxEntries: "10000"
         case .maxBytes: "268435456 (256 MiB)"
         case .maxStale: "86400 (24 h)"
@@ -80,7 +84,8 @@ extension ConfigVariable {
     /// only plain URLs pass (see ``ValueParsers/plainHTTPURL(_:)``).
     public func isCertainlyValid(_ text: String) -> Bool {
         switch self {
-        case .defaultTTL, .maxStale: ValueParsers.seconds(text) != nil
+        case .defaultTTL, .maxStale, .graphQLTTL: ValueParsers.seconds(text) != nil
+        case .graphQLTTLRules: (try? GraphQLTTLPolicy.parseRules(text).get()) != nil
         case .ttlRules: (try? TTLRule.parseList(text).get()) != nil
         case .maxEntries, .refreshAhead, .maxPeers: ValueParsers.count(text) != nil
         case .maxBytes: ValueParsers.bytes(text) != nil

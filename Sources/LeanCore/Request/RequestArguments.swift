@@ -30,8 +30,14 @@ public enum RequestArguments {
         return .success(result)
     }
 
-    /// `-H "Name: value"` headers, by lower-case name: only `accept` and `x-github-api-version`.
-    public static func headers(_ headers: [String]) -> Result<[String: String], UsageProblem> {
+    /// `-H "Name: value"` headers, by lower-case name: only `accept` and `x-github-api-version` (the REST key), or
+    /// the two names `allowed` gives (`ghcache-get graphql`: `accept` and `graphql-features`).
+    public static func headers(
+        _ headers: [String],
+        allowed: (names: [String], said: String) = (
+            ["accept", "x-github-api-version"], "Accept and X-GitHub-Api-Version"
+        )
+    ) -> Result<[String: String], UsageProblem> {
         var result: [String: String] = [:]
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else {
@@ -39,8 +45,8 @@ public enum RequestArguments {
             }
             let name = header[..<colon].trimmingWhitespace().lowercased()
             let value = header[header.index(after: colon)...].trimmingWhitespace()
-            guard name == "accept" || name == "x-github-api-version" else {
-                return .failure(UsageProblem("-H \(header): only Accept and X-GitHub-Api-Version can be set"))
+            guard allowed.names.contains(name) else {
+                return .failure(UsageProblem("-H \(header): only \(allowed.said) can be set"))
             }
             guard !value.isEmpty else { return .failure(UsageProblem("-H \(header): empty value")) }
             result[name] = value

@@ -55,4 +55,13 @@ public enum Counter {
     public static let webhooksRejected = "webhooks_rejected"
     /// Revalidations the daemon sent ahead of expiry for keys it owns (refresh-ahead, prewarm).
     public static let refreshAhead = "refresh_ahead"
+    /// GraphQL queries answered from the cache (``Counter/graphQLPointsSaved`` adds what each would have cost).
+    public static let graphQLHits = "graphql_hits"
+    /// GraphQL queries that could be cached and were asked of GitHub.
+    public static let graphQLMisses = "graphql_misses"
+    /// GraphQL requests relayed uncached (mutations, subscriptions, documents not certainly a query, no token).
+    public static let graphQLPassed = "graphql_passed"
+    /// GraphQL rate-limit points the hits saved: each hit adds the cost its answer reported (`rateLimit { cost }`),
+    /// else 1, GitHub's minimum cost of a call.
+    public static let graphQLPointsSaved = "graphql_points_saved"
 }

@@ -42,21 +42,29 @@ public struct StandInAccess: Sendable, Codable, Equatable {
     public var privateRepositories: [String]
     /// At most one grant per token and scope (a later one replaces an earlier one).
     public var grants: [Grant]
+    /// Answer a refused request that carries `If-Modified-Since` (and no `If-None-Match`) with a free 304, as
+    /// GitHub has done for a resource that was a 404 (hub4j/github-api#669): a client that took such a 304 as a
+    /// proof of access would leak. Off by default (refusals come before preconditions, RFC 9110 §13.2.1).
+    public var notModifiedWhenRefused: Bool
 
     enum CodingKeys: String, CodingKey {
         case privateRepositories = "private_repositories"
         case grants
+        case notModifiedWhenRefused = "not_modified_when_refused"
     }
 
-    public init(privateRepositories: [String] = [], grants: [Grant] = []) {
+    public init(privateRepositories: [String] = [], grants: [Grant] = [], notModifiedWhenRefused: Bool = false) {
         self.privateRepositories = privateRepositories
         self.grants = grants
+        self.notModifiedWhenRefused = notModifiedWhenRefused
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         privateRepositories = try container.decodeIfPresent([String].self, forKey: .privateRepositories) ?? []
         grants = try container.decodeIfPresent([Grant].self, forKey: .grants) ?? []
+        notModifiedWhenRefused =
+            try container.decodeIfPresent(Bool.self, forKey: .notModifiedWhenRefused) ?? false
     }
 
     /// Checks every name; throws a message naming the first bad one.

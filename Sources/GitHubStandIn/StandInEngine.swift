@@ -169,6 +169,12 @@ final class StandInEngine: Sendable {
             let viewer = Viewer(credential: credential, access: state.access)
             let path = router.canonicalPath(request.path)
             if let denial = denial(path, viewer: viewer) {
+                if state.access.notModifiedWhenRefused, !request.headers.contains(name: "If-None-Match"),
+                    request.headers.contains(name: "If-Modified-Since")
+                {
+                    return finish(
+                        Reply(status: .notModified, headers: budget.headers, body: nil), charged: false, delay: delay)
+                }
                 // 404 and 403 are charged like any authenticated answer; GitHub does not charge 401s.
                 let charged = denial.status != .unauthorized
                 if charged { budget.charge() }

@@ -68,6 +68,27 @@ struct AccessTests {
         }
     }
 
+    @Test("not_modified_when_refused: If-Modified-Since alone gets a free 304 where the caller is refused")
+    func notModifiedWhenRefused() async throws {
+        var rules = Self.rules
+        rules.notModifiedWhenRefused = true
+        try await StandInHarness.with(StandInConfiguration(access: rules)) { standIn in
+            let path = "/repos/octo/secret-plans"
+            let date = "Mon, 06 Jan 2025 12:00:00 GMT"
+            let quirk = try await standIn.request(path, token: "x", headers: [("If-Modified-Since", date)])
+            #expect(quirk.status == 304 && quirk.body.isEmpty && quirk.remaining == 5000)
+            let runners = try await standIn.request(
+                "/orgs/octo/actions/runners", token: "x", headers: [("If-Modified-Since", date)])
+            #expect(runners.status == 304)
+            let withTag = try await standIn.request(
+                path, token: "x", headers: [("If-Modified-Since", date), ("If-None-Match", "W/\"00\"")])
+            #expect(withTag.status == 404)
+            #expect(try await standIn.request(path, token: "x").status == 404)
+            let current = try await standIn.request("/_standin/access")
+            #expect(current.jsonObject?["not_modified_when_refused"] as? Bool == true)
+        }
+    }
+
     @Test("Repository lists leave out the private repositories the caller cannot read")
     func repositoryLists() async throws {
         let rules = StandInAccess(

@@ -7,7 +7,7 @@ extension StandInEngine {
     /// Returns whether the answer is charged; the caller adds the rate-limit headers.
     ///
     /// Validators follow GitHub: the ETag is `formula` over the request's `Accept`, `Authorization` and `Cookie`
-    /// and the body (``GitHubETag``), so it is bound to the token as sent, and only single objects carry
+    /// and the body (``StandInETag``), so it is bound to the token as sent, and only single objects carry
     /// `Last-Modified` and honour `If-Modified-Since`. Lists (a JSON array, or a wrapped list such as
     /// `{"total_count":…,"workflow_runs":[…]}`) have no `Last-Modified`, so an `If-Modified-Since` on them is a
     /// full, charged 200. The body is the one `viewer` sees (`path` is the canonical request path).
@@ -32,7 +32,7 @@ extension StandInEngine {
             modified = nil
         }
         let bytes = rewriteBase(body.serialized(), base: base)
-        let etag = GitHubETag.tag(
+        let etag = StandInETag.tag(
             formula, requestHeaders: request.headers.map { ($0.name, $0.value) }, body: bytes, salt: salt)
         var headers = representation.headers
         if !headers.contains(where: { $0.0.lowercased() == "cache-control" }) {

@@ -56,7 +56,7 @@ struct AccessTests {
             let path = "/repos/octo/secret-plans"
             let seen = try await standIn.request(path, token: "reader")
             let lastModified = try #require(seen.header("Last-Modified"))
-            let forX = GitHubETag.weak(requestHeaders: [("Authorization", "token x")], body: seen.body)
+            let forX = StandInETag.weak(requestHeaders: [("Authorization", "token x")], body: seen.body)
             let refused = try await standIn.request(
                 path, token: "x",
                 headers: [
@@ -231,9 +231,9 @@ struct AccessTests {
             #expect(reader.body != writer.body)
             #expect(
                 reader.header("ETag")
-                    == GitHubETag.weak(requestHeaders: [("Authorization", "token reader")], body: reader.body))
+                    == StandInETag.weak(requestHeaders: [("Authorization", "token reader")], body: reader.body))
             // A writer proving with the reader's bytes gets its own view (200), never a 304.
-            let proof = GitHubETag.weak(requestHeaders: [("Authorization", "token writer")], body: reader.body)
+            let proof = StandInETag.weak(requestHeaders: [("Authorization", "token writer")], body: reader.body)
             let answer = try await standIn.request(path, token: "writer", headers: [("If-None-Match", proof)])
             #expect(answer.status == 200 && answer.body == writer.body)
             // Two tokens with the same role see the same bytes.

@@ -25,18 +25,18 @@ struct GitHubETagTests {
             ),
         ])
     func vectors(headers: [(String, String)], expected: String) {
-        #expect(GitHubETag.hex(requestHeaders: headers, body: Data("[]".utf8)) == expected)
-        #expect(GitHubETag.weak(requestHeaders: headers, body: Data("[]".utf8)) == "W/\"\(expected)\"")
+        #expect(StandInETag.hex(requestHeaders: headers, body: Data("[]".utf8)) == expected)
+        #expect(StandInETag.weak(requestHeaders: headers, body: Data("[]".utf8)) == "W/\"\(expected)\"")
     }
 
     @Test("The list form hashes Accept, Authorization and Cookie in that order, each value followed by a colon")
     func listForm() {
         let body = Data(#"{"a":1}"#.utf8)
         let headers = [("Cookie", "c=1"), ("Authorization", "token t"), ("Accept", "a"), ("Accept", "b")]
-        let expected = GitHubETag.hex(accept: ["a", "b"], authorization: ["token t"], cookie: ["c=1"], body: body)
-        #expect(GitHubETag.hex(requestHeaders: headers, body: body) == expected)
+        let expected = StandInETag.hex(accept: ["a", "b"], authorization: ["token t"], cookie: ["c=1"], body: body)
+        #expect(StandInETag.hex(requestHeaders: headers, body: body) == expected)
         #expect(
-            expected != GitHubETag.hex(accept: ["b", "a"], authorization: ["token t"], cookie: ["c=1"], body: body))
+            expected != StandInETag.hex(accept: ["b", "a"], authorization: ["token t"], cookie: ["c=1"], body: body))
     }
 
     @Test(
@@ -49,7 +49,7 @@ struct GitHubETagTests {
                 if let authorization { headers.append(("Authorization", authorization)) }
                 let response = try await standIn.request(path, headers: headers)
                 #expect(response.status == 200)
-                let expected = GitHubETag.weak(requestHeaders: headers, body: response.body)
+                let expected = StandInETag.weak(requestHeaders: headers, body: response.body)
                 #expect(response.header("ETag") == expected, "\(path) with \(authorization ?? "no token")")
             }
         }
@@ -64,8 +64,8 @@ struct GitHubETagTests {
             #expect(first.status == 200)
             // Token b never fetched it: it recomputes the tag for its own header over a's bytes.
             let forB = [("Accept", Self.accept), ("Authorization", "Bearer b")]
-            let proof = GitHubETag.weak(requestHeaders: forB, body: first.body)
-            let other = GitHubETag.weak(
+            let proof = StandInETag.weak(requestHeaders: forB, body: first.body)
+            let other = StandInETag.weak(
                 requestHeaders: [("Accept", Self.accept), ("Authorization", "token c")], body: first.body)
             let answer = try await standIn.request(
                 path, headers: forB + [("If-None-Match", "\"0000\", \(other), \(proof)")])
@@ -94,7 +94,7 @@ struct GitHubETagTests {
             let path = "/repos/octo/app"
             let headers = [("Accept", Self.accept), ("Authorization", "token alpha")]
             let before = try await standIn.request(path, headers: headers)
-            let recomputed = GitHubETag.weak(requestHeaders: headers, body: before.body)
+            let recomputed = StandInETag.weak(requestHeaders: headers, body: before.body)
             #expect(before.header("ETag") == recomputed)
 
             for formula in ["body-only", "salted"] {
@@ -131,7 +131,7 @@ struct GitHubETagTests {
     func configuredFormula() async throws {
         try await StandInHarness.with(StandInConfiguration(etagFormula: .bodyOnly)) { standIn in
             let response = try await standIn.request("/repos/octo/app", token: "alpha")
-            #expect(response.header("ETag") == "W/\"\(GitHubETag.hex(body: response.body))\"")
+            #expect(response.header("ETag") == "W/\"\(StandInETag.hex(body: response.body))\"")
             standIn.server.setETagFormula(.github)
             standIn.server.reset()
             let current = try await standIn.request("/_standin/etag")

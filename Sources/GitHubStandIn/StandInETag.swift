@@ -8,7 +8,7 @@ import Foundation
 /// GitHub labels the hex `W/"…"`. The formula is undocumented; ``ETagFormula`` lets the stand-in drift from it.
 ///
 /// Vectors: no headers and body `[]` → `4f53cda1…`; `Accept: */*` and body `[]` → `992aaf92…`.
-public enum GitHubETag {
+public enum StandInETag {
     /// The request headers that take part, in the order they are hashed.
     public static let hashedHeaders = ["Accept", "Authorization", "Cookie"]
 
@@ -70,7 +70,7 @@ public enum GitHubETag {
 /// *drift*: the stand-in still answers its own tags with 304, but a tag a client recomputes with GitHub's formula
 /// no longer matches, so a proof comes back 200 with identical bytes.
 public enum ETagFormula: String, Sendable, Codable, CaseIterable {
-    /// GitHub's observed formula (``GitHubETag``).
+    /// GitHub's observed formula (``StandInETag``).
     case github
     /// SHA-256 of the body alone: the same tag for every token.
     case bodyOnly = "body-only"

@@ -84,7 +84,8 @@ struct LeanCoreTests {
             "127.0.0.1", "::1", "127.0.0.1:8787", "[::1]:0", "localhost:1", "/repos/*/*/actions/runs=30",
             "/a=1,nope", "/orgs/o/actions/runners", "**/x", "https://api.github.com", "http://127.0.0.1:9/api/v3/",
             "https://ghe.example.com/api/v3", "ftp://x", "https://", "https://h?q=1", "https://us er@h",
-            "https://h:99999", "http://[::1]:8/", "HTTPS://API.GITHUB.COM", "/a/b?status=queued", "/x /y",
+            "https://h:99999", "http://[::1]:8/", "HTTPS://API.GITHUB.COM", "/a/b?status=queued", "/x /y", "verified",
+            "fleet", " token ",
         ]
         for variable in ConfigVariable.allCases where variable != .cacheDir {
             for sample in samples where variable.isCertainlyValid(sample) {

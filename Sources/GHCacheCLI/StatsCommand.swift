@@ -20,12 +20,17 @@ public struct StatsCommand: ContextCommand {
             rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
             gossip {sent, received, rejected {reason: n}}, \
             sync {sessions, entries_received, entries_sent, rejected {reason: n}}, \
-            fill {filled, served, fallbacks, rejected {reason: n}, refresh_ahead}
+            fill {filled, served, fallbacks, rejected {reason: n}, refresh_ahead}, \
+            access {proofs, proofs_free, denied, drift, fail_closed}
 
             fill.filled counts misses of this runner that the key's owner in the fleet fetched (or \
             revalidated) for it; fill.served the fills this daemon answered as an owner; \
             fill.fallbacks owners that failed (the next owner, then a local fetch, answered); \
-            fill.refresh_ahead revalidations sent just before expiry for keys still being polled.
+            fill.refresh_ahead revalidations sent just before expiry for keys still being polled. \
+            access counts the work of CACHE_SHARING=verified: conditional requests a token made to prove it may \
+            read a cached body (proofs; proofs_free answered 304), tokens GitHub refused (denied), proofs answered \
+            200 with the cached bytes (drift) and unproven tokens refused while GitHub could not be asked \
+            (fail_closed).
 
             --watch redraws the table every --interval seconds (default 2) until interrupted; with \
             --json it prints one JSON object per line instead (JSON lines, for scripts). --count N \
@@ -176,6 +181,11 @@ public struct StatsCommand: ContextCommand {
                     + "points saved \(stats.graphQLPointsSaved), answers stored \(stats.graphQLEntries)"
             ),
             ("graphql rate limit", describe(stats.graphQLRateLimit)),
+            (
+                "access",
+                "\(stats.access.proofs) proofs (\(stats.access.proofsFree) free), \(stats.access.denied) denied, "
+                    + "\(stats.access.drift) drift, \(stats.access.failClosed) fail closed"
+            ),
         ]
         let all = rows + peers + rest
         let width = all.map(\.0.count).max() ?? 0

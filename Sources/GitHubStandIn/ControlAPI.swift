@@ -6,8 +6,35 @@ import NIOHTTP1
 extension StandInEngine {
     func stats() -> StandInStats { state.withLock { $0.stats } }
 
-    /// Counters, budgets, faults and resource versions back to their initial state.
-    func reset() { state.withLock { $0 = State() } }
+    /// Counters, budgets, faults, resource versions, access rules and the ETag formula back to their initial
+    /// state (the configuration's).
+    func reset() { state.withLock { $0 = State(configuration) } }
+
+    func access() -> StandInAccess { state.withLock { $0.access } }
+
+    /// Replaces the access rules; they apply from the next request.
+    func setAccess(_ access: StandInAccess) throws {
+        let access = try access.validated()
+        state.withLock { $0.access = access }
+    }
+
+    /// Adds a grant or changes the role of the token's grant on the same scope.
+    func grant(_ grant: StandInAccess.Grant) throws -> StandInAccess {
+        _ = try StandInAccess(grants: [grant]).validated()
+        return state.withLock { state in
+            state.access.grant(grant)
+            return state.access
+        }
+    }
+
+    /// Removes the token's grant on `scope` (every grant of the token when `nil`); returns how many went.
+    func revoke(token: String, scope: String?) -> Int {
+        state.withLock { $0.access.revoke(token: token, scope: scope) }
+    }
+
+    func etagFormula() -> ETagFormula { state.withLock { $0.etagFormula } }
+
+    func setETagFormula(_ formula: ETagFormula) { state.withLock { $0.etagFormula = formula } }
 
     /// Adds a fault; returns its id.
     func addFault(_ spec: FaultSpec) throws -> Int {
@@ -41,7 +68,8 @@ extension StandInEngine {
     func control(_ request: IncomingRequest, now: Date) -> Reply {
         let routes: [String: [HTTPMethod]] = [
             "/_standin/stats": [.GET], "/_standin/reset": [.POST], "/_standin/faults": [.GET, .POST, .DELETE],
-            "/_standin/mutate": [.POST],
+            "/_standin/mutate": [.POST], "/_standin/access": [.GET, .POST], "/_standin/access/grant": [.POST],
+            "/_standin/access/revoke": [.POST], "/_standin/etag": [.GET, .POST],
         ]
         guard let allowed = routes[request.path] else {
             return .json(.notFound, ["message": .string("unknown control path \(request.path)")])
@@ -55,9 +83,7 @@ extension StandInEngine {
         do {
             switch (request.path, request.method) {
             case ("/_standin/stats", _):
-                return Reply(
-                    status: .ok, headers: [("Content-Type", "application/json; charset=utf-8")],
-                    body: try Self.encoder.encode(stats()))
+                return try encoded(stats())
             case ("/_standin/reset", _):
                 reset()
                 return .json(.ok, ["reset": true])
@@ -70,6 +96,27 @@ extension StandInEngine {
                 let spec = try decode(FaultSpec.self, from: request.body)
                 let id = try addFault(spec)
                 return .json(.created, ["id": .int(id)])
+            case ("/_standin/access", .GET):
+                return try encoded(access())
+            case ("/_standin/access", _):
+                try setAccess(try decode(StandInAccess.self, from: request.body))
+                return try encoded(access())
+            case ("/_standin/access/grant", _):
+                return try encoded(try grant(try decode(StandInAccess.Grant.self, from: request.body)))
+            case ("/_standin/access/revoke", _):
+                struct Revocation: Decodable {
+                    var token: String
+                    var scope: String?
+                }
+                let revocation = try decode(Revocation.self, from: request.body)
+                let removed = revoke(token: revocation.token, scope: revocation.scope)
+                return .json(.ok, ["revoked": .int(removed)])
+            case ("/_standin/etag", .GET):
+                return .json(.ok, ["formula": .string(etagFormula().rawValue)])
+            case ("/_standin/etag", _):
+                struct Formula: Decodable { var formula: ETagFormula }
+                setETagFormula(try decode(Formula.self, from: request.body).formula)
+                return .json(.ok, ["formula": .string(etagFormula().rawValue)])
             default:
                 struct Mutation: Decodable { var path: String }
                 let mutation = try decode(Mutation.self, from: request.body)
@@ -84,6 +131,12 @@ extension StandInEngine {
         } catch {
             return .json(.badRequest, ["message": .string("\(error)")])
         }
+    }
+
+    private func encoded(_ value: some Encodable) throws -> Reply {
+        Reply(
+            status: .ok, headers: [("Content-Type", "application/json; charset=utf-8")],
+            body: try Self.encoder.encode(value))
     }
 
     private static let encoder: JSONEncoder = {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NIOHTTP1
 
@@ -7,19 +6,20 @@ extension StandInEngine {
     /// 200 with the body (one page of a list, with `Link`), or a 304 when the client's validator still matches.
     /// Returns whether the answer is charged; the caller adds the rate-limit headers.
     ///
-    /// Validators follow GitHub: the ETag is bound to `binding` (the caller's rate-limit bucket: its token, or
-    /// its address when unauthenticated), and only single objects carry `Last-Modified` and honour
-    /// `If-Modified-Since`. Lists (a JSON array, or a wrapped list such as `{"total_count":…,"workflow_runs":[…]}`)
-    /// have no `Last-Modified`, so an `If-Modified-Since` on them is a full, charged 200.
+    /// Validators follow GitHub: the ETag is `formula` over the request's `Accept`, `Authorization` and `Cookie`
+    /// and the body (``StandInETag``), so it is bound to the token as sent, and only single objects carry
+    /// `Last-Modified` and honour `If-Modified-Since`. Lists (a JSON array, or a wrapped list such as
+    /// `{"total_count":…,"workflow_runs":[…]}`) have no `Last-Modified`, so an `If-Modified-Since` on them is a
+    /// full, charged 200. The body is the one `viewer` sees (`path` is the canonical request path).
     func resourceReply(
-        _ request: IncomingRequest, source: Route.Source, version: Int, lastModified: Date, base: String,
-        binding: String, authenticated: Bool
+        _ request: IncomingRequest, source: Route.Source, path: String, version: Int, lastModified: Date,
+        base: String, viewer: Viewer, formula: ETagFormula
     ) -> (Reply, charged: Bool) {
         let representation = router.represent(source, version: version, query: request.query)
         var body: JSONValue
         var linkHeader: String?
         let modified: Date?
-        switch representation.body {
+        switch view(representation.body, source: source, path: path, viewer: viewer) {
         case .document(let document):
             body = document
             modified = lastModified
@@ -32,10 +32,12 @@ extension StandInEngine {
             modified = nil
         }
         let bytes = rewriteBase(body.serialized(), base: base)
-        let etag = Self.etag(bytes, binding: binding, version: version)
+        let etag = StandInETag.tag(
+            formula, requestHeaders: request.headers.map { ($0.name, $0.value) }, body: bytes, salt: salt)
         var headers = representation.headers
         if !headers.contains(where: { $0.0.lowercased() == "cache-control" }) {
-            headers.append(("Cache-Control", "\(authenticated ? "private" : "public"), max-age=60, s-maxage=60"))
+            let scope = viewer.token == nil ? "public" : "private"
+            headers.append(("Cache-Control", "\(scope), max-age=60, s-maxage=60"))
         }
         headers.append(("ETag", etag))
         if let modified { headers.append(("Last-Modified", Timestamps.httpDate(modified))) }
@@ -57,15 +59,6 @@ extension StandInEngine {
     func rewriteBase(_ bytes: Data, base: String) -> Data {
         guard let text = String(data: bytes, encoding: .utf8) else { return bytes }
         return Data(text.replacingOccurrences(of: "https://api.github.com", with: base).utf8)
-    }
-
-    /// A weak ETag over the body, the resource version and `binding` (`token:X`, or `client:ADDRESS` when
-    /// unauthenticated): GitHub binds validators to the token, so another token's ETag never matches.
-    static func etag(_ body: Data, binding: String, version: Int) -> String {
-        var hasher = SHA256()
-        hasher.update(data: Data("\(binding)\u{0}\(version)\u{0}".utf8))
-        hasher.update(data: body)
-        return "W/\"" + hasher.finalize().map { String(format: "%02x", $0) }.joined() + "\""
     }
 
     /// RFC 9110 §13.1: `If-None-Match` (weak comparison, `*`, lists) wins over `If-Modified-Since`, which counts

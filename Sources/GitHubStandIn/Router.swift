@@ -52,7 +52,7 @@ struct Router: Sendable {
 
     /// Resolves a request path (no query; a trailing slash is ignored).
     func route(_ rawPath: String) -> Route {
-        let path = rawPath.count > 1 && rawPath.hasSuffix("/") ? String(rawPath.dropLast()) : rawPath
+        let path = Self.trimmed(rawPath)
         if let index = recordedPaths[path] {
             return .resource(identity: fixtures.resources[index].paths[0], source: .recorded(index))
         }
@@ -81,12 +81,24 @@ struct Router: Sendable {
         if parts == ["rate_limit"] { return .rateLimit }
         if let generated { return .resource(identity: path, source: generated) }
         // `/repositories/{id}/…` of a recorded repository is the same resource as `/repos/{owner}/{name}/…`.
-        if parts.count >= 2, parts[0] == "repositories", let id = Int(parts[1]),
-            let name = fixtures.repositoryNames[id]
-        {
-            return route((["/repos", name] + parts.dropFirst(2)).joined(separator: "/"))
-        }
+        let canonical = canonicalPath(path)
+        if canonical != path { return route(canonical) }
         return .notFound(Self.notFoundBody)
+    }
+
+    /// The path without a trailing slash, with `/repositories/{id}/…` of a recorded repository written as
+    /// `/repos/{owner}/{name}/…` (the form access rules are checked against).
+    func canonicalPath(_ rawPath: String) -> String {
+        let path = Self.trimmed(rawPath)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        guard parts.count >= 2, parts[0] == "repositories", let id = Int(parts[1]),
+            let name = fixtures.repositoryNames[id]
+        else { return path }
+        return (["/repos", name] + parts.dropFirst(2)).joined(separator: "/")
+    }
+
+    private static func trimmed(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 
     /// The resource `source` at `version`, with list filters from `query` applied.

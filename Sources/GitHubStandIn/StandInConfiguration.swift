@@ -16,6 +16,10 @@ public struct StandInConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     /// A connection with no request in flight and no bytes received for this long is closed.
     public var idleTimeout: Duration
+    /// Private repositories, grants and organisation admins at start (`POST /_standin/access` changes them).
+    public var access: StandInAccess
+    /// The ETag formula at start (`POST /_standin/etag` changes it); anything but `.github` is a drift.
+    public var etagFormula: ETagFormula
     /// Receives one line per request (method, URI, status, charge); `nil` logs nothing.
     public var requestLog: (@Sendable (String) -> Void)?
 
@@ -28,6 +32,8 @@ public struct StandInConfiguration: Sendable {
         fixturesDirectory: URL? = nil,
         maxRequestBodyBytes: Int = 1 << 20,
         idleTimeout: Duration = .seconds(60),
+        access: StandInAccess = StandInAccess(),
+        etagFormula: ETagFormula = .github,
         requestLog: (@Sendable (String) -> Void)? = nil
     ) {
         self.port = port
@@ -37,6 +43,8 @@ public struct StandInConfiguration: Sendable {
         self.fixturesDirectory = fixturesDirectory
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.idleTimeout = idleTimeout
+        self.access = access
+        self.etagFormula = etagFormula
         self.requestLog = requestLog
     }
 

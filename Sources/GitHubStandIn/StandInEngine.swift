@@ -14,15 +14,25 @@ final class StandInEngine: Sendable {
         var modified: [String: Date] = [:]
         /// GraphQL mutations executed (each answer names its number, so no two are alike).
         var mutations = 0
+        var access: StandInAccess
+        var etagFormula: ETagFormula
+
+        init(_ configuration: StandInConfiguration) {
+            access = configuration.access
+            etagFormula = configuration.etagFormula
+        }
     }
 
     let configuration: StandInConfiguration
     let router: Router
-    let state = Mutex(State())
+    let state: Mutex<State>
+    /// Drawn once per server: the secret of ``ETagFormula/salted``.
+    let salt = UUID().uuidString
 
     init(configuration: StandInConfiguration, fixtures: FixtureLibrary) {
         self.configuration = configuration
         self.router = Router(fixtures: fixtures)
+        self.state = Mutex(State(configuration))
     }
 
     /// Decides the answer to `request` (an API or a control request).
@@ -75,8 +85,7 @@ final class StandInEngine: Sendable {
 
         let credential = Self.credential(request.headers)
         let isGraphQL = request.method == .POST && (request.path == "/graphql" || request.path == "/api/graphql")
-        // The bucket also binds ETags: to the token, or for unauthenticated clients to their address. GraphQL has
-        // its own bucket per token.
+        // GraphQL has its own rate-limit bucket per token.
         let budgetKey: String
         let limit: Int
         switch credential {
@@ -168,11 +177,27 @@ final class StandInEngine: Sendable {
                 .json(.movedPermanently, body, headers: [("Location", location)] + budget.headers), charged: true,
                 delay: delay)
         case .resource(let identity, let source):
+            let viewer = Viewer(credential: credential, access: state.access)
+            let path = router.canonicalPath(request.path)
+            if let denial = denial(path, viewer: viewer) {
+                if state.access.notModifiedWhenRefused, !request.headers.contains(name: "If-None-Match"),
+                    request.headers.contains(name: "If-Modified-Since")
+                {
+                    return finish(
+                        Reply(status: .notModified, headers: budget.headers, body: nil), charged: false, delay: delay)
+                }
+                // 404 and 403 are charged like any authenticated answer; GitHub does not charge 401s.
+                let charged = denial.status != .unauthorized
+                if charged { budget.charge() }
+                var reply = denial
+                reply.headers += budget.headers
+                return finish(reply, charged: charged, delay: delay)
+            }
             let version = state.versions[identity] ?? 0
             let lastModified = state.modified[identity] ?? baseModification(source)
             var (reply, charged) = resourceReply(
-                request, source: source, version: version, lastModified: lastModified, base: base,
-                binding: budgetKey, authenticated: budgetKey.hasPrefix("token:"))
+                request, source: source, path: path, version: version, lastModified: lastModified, base: base,
+                viewer: viewer, formula: state.etagFormula)
             if charged { budget.charge() }
             reply.headers += budget.headers
             return finish(reply, charged: charged, delay: delay)

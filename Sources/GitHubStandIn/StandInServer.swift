@@ -32,10 +32,11 @@ public final class StandInServer: Sendable {
         self.connections = connections
     }
 
-    /// Loads the fixtures and starts listening on 127.0.0.1:`configuration.port`.
+    /// Checks the access rules, loads the fixtures and starts listening on 127.0.0.1:`configuration.port`.
     public static func start(_ configuration: StandInConfiguration = StandInConfiguration()) async throws
         -> StandInServer
     {
+        _ = try configuration.access.validated()
         let engine = StandInEngine(
             configuration: configuration, fixtures: try FixtureLibrary.load(from: configuration.fixturesDirectory))
         let tracked = Tracked()
@@ -72,6 +73,28 @@ public final class StandInServer: Sendable {
     /// `POST /_standin/mutate`); returns the new version.
     @discardableResult
     public func mutate(path: String) throws -> Int { try engine.mutate(path: path).version }
+
+    /// The access rules in force (same as `GET /_standin/access`).
+    public func access() -> StandInAccess { engine.access() }
+
+    /// Replaces the access rules, from the next request on (same as `POST /_standin/access`).
+    public func setAccess(_ access: StandInAccess) throws { try engine.setAccess(access) }
+
+    /// Adds a grant, or changes the role of the token's grant on the same scope (same as
+    /// `POST /_standin/access/grant`); returns the rules now in force.
+    @discardableResult
+    public func grant(_ grant: StandInAccess.Grant) throws -> StandInAccess { try engine.grant(grant) }
+
+    /// Revokes the token's grant on `scope`, or all its grants when `scope` is `nil`, from the next request on
+    /// (same as `POST /_standin/access/revoke`); returns how many grants went.
+    @discardableResult
+    public func revoke(token: String, scope: String? = nil) -> Int { engine.revoke(token: token, scope: scope) }
+
+    /// The ETag formula in use (same as `GET /_standin/etag`).
+    public func etagFormula() -> ETagFormula { engine.etagFormula() }
+
+    /// Switches the ETag formula, from the next request on (same as `POST /_standin/etag`).
+    public func setETagFormula(_ formula: ETagFormula) { engine.setETagFormula(formula) }
 
     /// Stops listening and closes every open connection (including hung ones).
     public func shutdown() async {

@@ -99,6 +99,14 @@ struct HitStore {
         return done ? entry : nil
     }
 
+    /// When GitHub last showed `key`'s body to the token of `fingerprint` (CacheCore's `CacheStore.seenAt`), or `nil`.
+    func seenAt(key: String, fingerprint: String) -> Double? {
+        var seen: Double?
+        let sql = "SELECT updated_at FROM validators WHERE key = ? AND token_fp = ?"
+        _ = query(sql, bind: [key, fingerprint]) { row in seen = sqlite3_column_double(row, 0) }
+        return seen
+    }
+
     /// The last rate-limit headers GitHub sent (for `--verbose`), if any.
     func lastRateLimit() -> RateLimitSnapshot? {
         var snapshot: RateLimitSnapshot?

@@ -66,6 +66,7 @@ public enum LeanGet {
         let key = target.key
         guard ttl > 0, let store = HitStore(path: joinPath(sources.cacheDir, StoreLayout.fileName)) else { return nil }
         guard let entry = store.entry(forKey: key), entry.isFresh(ttl: ttl, now: now),
+            mayServe(key: key, store: store, sources: sources, now: now),
             store.recordServed(key: key, counter: entry.fromPeer ? Counter.peerHits : Counter.localHits, now: now)
         else {
             store.finish(commit: false)
@@ -78,6 +79,31 @@ public enum LeanGet {
                 ttl: ttl, live: nil, last: store.lastRateLimit(), now: now) : nil
         guard store.finish(commit: true) else { return nil }
         return Answer(body: entry.body, report: report)
+    }
+
+    /// The access rule (CACHE_SHARING) for the token of the settings: a token GitHub has shown this body within
+    /// CACHE_ACCESS_TTL is served; anything else — a token to prove, one only `gh` knows, an unreadable key — goes
+    /// to the full program, which applies the same rule and makes the proof.
+    private static func mayServe(key: String, store: HitStore, sources: SettingSources, now: Double) -> Bool {
+        guard let mode = sources.raw(.sharing).map({ SharingMode(rawValue: $0.value.trimmingWhitespace()) }) ?? .fleet
+        else { return false }
+        let rule = AccessRule(
+            mode: mode, accessTTL: sources.raw(.accessTTL).flatMap { ValueParsers.seconds($0.value) } ?? 300)
+        guard rule.mode != .fleet else { return true }
+        guard let token = (sources.raw(.githubToken) ?? sources.raw(.ghToken))?.value, !token.isEmpty,
+            let fingerprintKey = readFingerprintKey(cacheDir: sources.cacheDir)
+        else { return false }
+        let fingerprint = hexString(SHA256Digest.hmac(key: fingerprintKey, message: Array(token.utf8)).prefix(16))
+        return rule.decision(seenAt: store.seenAt(key: key, fingerprint: fingerprint), now: now) == .serve
+    }
+
+    /// `$CACHE_DIR/fingerprint.key` (32 bytes), or `nil`.
+    private static func readFingerprintKey(cacheDir: String) -> [UInt8]? {
+        let descriptor = open(joinPath(cacheDir, "fingerprint.key"), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let (bytes, complete) = FileDescriptorIO.readAll(descriptor)
+        return complete && bytes.count == 32 ? bytes : nil
     }
 
     /// The environment variables the settings are read from (the settings', `HOME`, `XDG_CACHE_HOME`).

@@ -84,6 +84,16 @@ public final class DaemonMetrics: Sendable {
         add(
             "ghcache_fill_fallbacks_total", [:], value(StoreCounter.fillFallbacks),
             help: "Fill attempts that fell back to the next owner or a local fetch.")
+        for (outcome, name) in [
+            ("proof", StoreCounter.accessProofs), ("proof_free", StoreCounter.accessProofsFree),
+            ("denied", StoreCounter.accessDenied), ("drift", StoreCounter.accessDrift),
+            ("fail_closed", StoreCounter.accessFailClosed),
+        ] {
+            add(
+                "ghcache_access_total", ["outcome": outcome], value(name),
+                help: "The access rule: proofs, free proofs (304), tokens denied, drifted proofs, fail-closed refusals."
+            )
+        }
         add(
             "ghcache_refresh_ahead_total", [:], value(StoreCounter.refreshAhead),
             help: "Revalidations sent just before expiry.")

@@ -122,30 +122,35 @@ private struct Metadata: Codable {
         case originPeer = "origin_peer"
     }
 
-    /// One element of `validators`: `etag` and `last_modified` are strings or null (or absent).
+    /// One element of `validators`: `etag` and `last_modified` are strings or null (or absent); `seen_at_ms`, when
+    /// GitHub showed the body to that token, an integer or absent (writers before access-checked sharing).
     struct WireValidator: Codable {
         var tokenFingerprint: String
         var etag: String?
         var lastModified: String?
+        var seenAtMs: Int64?
 
         enum CodingKeys: String, CodingKey {
             case etag
             case tokenFingerprint = "token_fp"
             case lastModified = "last_modified"
+            case seenAtMs = "seen_at_ms"
         }
 
         init(_ validator: TokenValidator) {
             tokenFingerprint = validator.tokenFingerprint
             etag = validator.etag
             lastModified = validator.lastModified
+            seenAtMs = validator.seenAt.map(ReplicatedEntry.milliseconds)
         }
 
-        /// Writes absent values as `null`, so every key is always present.
+        /// Writes absent values as `null`, so every key is always present (`seen_at_ms` only when known).
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(etag, forKey: .etag)
             try container.encode(lastModified, forKey: .lastModified)
             try container.encode(tokenFingerprint, forKey: .tokenFingerprint)
+            try container.encodeIfPresent(seenAtMs, forKey: .seenAtMs)
         }
     }
 
@@ -237,8 +242,11 @@ private struct Metadata: Codable {
         var checked: [TokenValidator] = []
         for (index, wire) in validators.enumerated() {
             let validator = TokenValidator(
-                tokenFingerprint: wire.tokenFingerprint, etag: wire.etag, lastModified: wire.lastModified)
-            guard validator.isWellFormed else { throw Rejection(.malformed, "validators[\(index)] is invalid") }
+                tokenFingerprint: wire.tokenFingerprint, etag: wire.etag, lastModified: wire.lastModified,
+                seenAt: wire.seenAtMs.map { Double($0) / 1000 })
+            guard validator.isWellFormed, wire.seenAtMs.map({ $0 >= 0 }) ?? true else {
+                throw Rejection(.malformed, "validators[\(index)] is invalid")
+            }
             guard seen.insert(validator.tokenFingerprint).inserted else {
                 throw Rejection(.malformed, "validators[\(index)] repeats a token fingerprint")
             }

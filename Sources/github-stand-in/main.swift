@@ -19,7 +19,8 @@ struct GitHubStandInCommand: AsyncParsableCommand {
         discussion: """
             Listens on 127.0.0.1 only and prints its base URL (http://127.0.0.1:PORT) as the first line on stdout; \
             everything else goes to stderr. SIGTERM or SIGINT stops it. Control API (JSON, never charged): \
-            GET /_standin/stats, POST /_standin/reset, POST /_standin/faults, POST /_standin/mutate; see \
+            GET /_standin/stats, POST /_standin/reset, POST /_standin/faults, POST /_standin/mutate, \
+            POST /_standin/access, POST /_standin/etag; see \
             Sources/GitHubStandIn/README.md.
 
             Examples:
@@ -39,6 +40,18 @@ struct GitHubStandInCommand: AsyncParsableCommand {
     @Option(help: "A fixtures directory to use instead of the bundled one.")
     var fixtures: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A JSON file of access rules: private repositories and grants (see POST /_standin/access).",
+            valueName: "file"))
+    var access: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How ETags are computed: github (GitHub's formula), body-only or salted (both drift from it).",
+            valueName: "formula"))
+    var etagFormula: String = ETagFormula.github.rawValue
+
     @Flag(help: "Log every request to stderr.")
     var verbose = false
 
@@ -48,6 +61,28 @@ struct GitHubStandInCommand: AsyncParsableCommand {
         guard (0...600_000).contains(latencyMs) else {
             throw ValidationError("--latency-ms must be in 0...600000, got \(latencyMs)")
         }
+        guard ETagFormula(rawValue: etagFormula) != nil else {
+            let known = ETagFormula.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--etag-formula must be one of \(known), got \(etagFormula)")
+        }
+    }
+
+    /// The rules in `--access FILE`.
+    private func accessRules() throws -> StandInAccess {
+        guard let access else { return StandInAccess() }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: access))
+        } catch {
+            throw ValidationError("--access: cannot read \(access): \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(StandInAccess.self, from: data)
+        } catch {
+            throw ValidationError(
+                "--access: \(access) is not a JSON object like "
+                    + #"{"private_repositories":["o/r"],"grants":[{"token":"t","scope":"o/r","role":"read"}]}"#)
+        }
     }
 
     func run() async throws {
@@ -56,6 +91,8 @@ struct GitHubStandInCommand: AsyncParsableCommand {
         }
         var configuration = StandInConfiguration(port: port, rateLimit: rateLimit, latency: .milliseconds(latencyMs))
         configuration.fixturesDirectory = fixtures.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        configuration.access = try accessRules()
+        configuration.etagFormula = ETagFormula(rawValue: etagFormula) ?? .github
         if verbose { configuration.requestLog = log }
 
         let (signals, continuation) = AsyncStream<Int32>.makeStream()

@@ -39,9 +39,9 @@ struct TravellingValidatorTests {
             let entry = try store.replicable(current)
             #expect(
                 entry.validators == [
-                    TokenValidator(tokenFingerprint: Self.fpB, etag: #"W/"b1""#, lastModified: nil),
-                    TokenValidator(tokenFingerprint: Self.fpA, etag: #"W/"a1""#, lastModified: nil),
-                ])
+                    TokenValidator(tokenFingerprint: Self.fpB, etag: #"W/"b1""#, lastModified: nil, seenAt: 1010),
+                    TokenValidator(tokenFingerprint: Self.fpA, etag: #"W/"a1""#, lastModified: nil, seenAt: 1000),
+                ], "each with when GitHub showed the body to that token")
             #expect(entry.body == row.body)
 
             // A row read before the body changed gets no validators: they would describe the new body.
@@ -92,7 +92,15 @@ struct TravellingValidatorTests {
                     == Validators(etag: nil, lastModified: "Mon, 06 Jan 2025 12:00:00 GMT"))
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpC) == nil)
             let row = try #require(try store.entry(forKey: request.key))
-            #expect(Set(try store.replicable(row).validators) == Set(sent))
+            // Sent without a time: seen at the entry's fetch time.
+            #expect(
+                Set(try store.replicable(row).validators)
+                    == Set(
+                        sent.map {
+                            TokenValidator(
+                                tokenFingerprint: $0.tokenFingerprint, etag: $0.etag, lastModified: $0.lastModified,
+                                seenAt: 1000)
+                        }))
 
             // Not stored (not newer): its validators are not stored either.
             let older = replicated(

@@ -13,6 +13,8 @@ public final class CacheClient: Sendable {
     let tokens: TokenProvider
     private let forwarder: (any MissForwarder)?
     private let observer: (any StoreObserver)?
+    /// Told what an operator should know once (GitHub's ETags stopped matching the formula for a family of paths).
+    let notice: @Sendable (String) -> Void
     /// The clock lookups read the time from (Unix seconds).
     public let clock: @Sendable () -> Double
     /// The store's token fingerprint key, read on the first lookup that needs it (the daemon installs the fleet's
@@ -34,8 +36,10 @@ public final class CacheClient: Sendable {
     public init(
         configuration: Configuration, store: CacheStore, transport: any GitHubTransport, tokens: TokenProvider,
         forwarder: (any MissForwarder)? = nil, observer: (any StoreObserver)? = nil,
+        notice: @escaping @Sendable (String) -> Void = { _ in },
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
+        self.notice = notice
         self.configuration = configuration
         self.store = store
         self.transport = transport
@@ -64,37 +68,83 @@ public final class CacheClient: Sendable {
         let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
         let now = clock()
         let entry = options.noCache ? nil : try store.entry(forKey: key)
+        var context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
+        let rule = configuration.access
         if let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
-            var warning: String?
-            do {
-                try store.recordServed(
-                    key: key,
-                    counter: options.countsAsLookup
-                        ? (entry.origin == .peer ? Counter.peerHits : Counter.localHits) : nil,
-                    now: now)
-            } catch {
-                // A full disk or a read-only store: the copy is there to read, so it is served all the same.
-                warning = "the cache hit could not be recorded (\(error.message))"
+            // A fresh copy is served to a token GitHub has shown it (CACHE_SHARING): the one access rule.
+            guard rule.mode != .fleet else { return try hit(entry, context) }
+            let token = resolveToken()
+            context.fingerprint = try fingerprint(token)
+            switch rule.decision(seenAt: try store.seenAt(key: key, tokenFingerprint: context.fingerprint), now: now) {
+            case .serve: return try hit(entry, context)
+            case .prove, .fetchOwn: return try await prove(context, token: token)
             }
-            return result(
-                entry, target, entry.origin == .peer ? .peerHit : .localHit, ttl: ttl, now: now, warning: warning)
         }
-        let context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
+        let token = resolveToken()
+        context.fingerprint = try fingerprint(token)
         if options.offline {
             return try serveStale(context, because: "--offline", failing: .unavailable)
         }
-        let token = resolveToken()
-        let fingerprint = try fingerprint(token)
         // `/rate_limit` is free and does not count against the limit: it is how one sees when a back-off ends.
-        if target.path != "/rate_limit", let backoff = try store.backoff(scope: fingerprint, now: now) {
+        if target.path != "/rate_limit", let backoff = try store.backoff(scope: context.fingerprint, now: now) {
             return try serveStale(context, because: Self.describe(backoff), failing: .unavailable)
         }
-        let flight = Flight(key: key, ttl: ttl, options: options)
+        let shared = context
+        let (outcome, leads) = await flight(Flight(key: key, ttl: ttl, options: options, prover: nil)) {
+            () async throws(GHCacheError) -> LookupResult in try await self.ask(shared, token: token)
+        }
+        let answer = leads ? try outcome.get() : try joined(outcome, context)
+        // The answer may be a row another token brought (a fill, a coalesced fetch): the rule again, for this token.
+        guard rule.mode != .fleet, answer.servedFrom != .stale else { return answer }
+        switch rule.decision(seenAt: try store.seenAt(key: key, tokenFingerprint: context.fingerprint), now: clock()) {
+        case .serve: return answer
+        case .prove, .fetchOwn:
+            context.entry = try store.entry(forKey: key)
+            return try await prove(context, token: token)
+        }
+    }
+
+    /// A fresh hit, counted (when the store can be written: a full disk or a read-only store still serves it).
+    private func hit(_ entry: CacheEntry, _ context: Attempt) throws(GHCacheError) -> LookupResult {
+        let origin: ServedFrom = entry.origin == .peer ? .peerHit : .localHit
+        var warning: String?
+        do {
+            try store.recordServed(
+                key: context.key,
+                counter: context.options.countsAsLookup
+                    ? (origin == .peerHit ? Counter.peerHits : Counter.localHits) : nil,
+                now: context.startedAt)
+        } catch {
+            warning = "the cache hit could not be recorded (\(error.message))"
+        }
+        return result(entry, context.target, origin, ttl: context.ttl, now: context.startedAt, warning: warning)
+    }
+
+    /// A token GitHub has not shown the cached body asks GitHub with its own token (docs/TRUST.md): a conditional
+    /// request with the ETag GitHub would give this token for the body (`verified`), or a plain one (`token` mode).
+    /// `304` records the proof and serves the copy (free); `200` stores this token's own view; `401`/`403`/`404` is
+    /// relayed and the copy never served; no answer fails closed. One proof per token and key at a time.
+    private func prove(_ context: Attempt, token: String?) async throws(GHCacheError) -> LookupResult {
+        var proving = context
+        proving.isProof = true
+        let shared = proving
+        let prover = Flight(key: context.key, ttl: context.ttl, options: context.options, prover: context.fingerprint)
+        let (outcome, _) = await flight(prover) { () async throws(GHCacheError) -> LookupResult in
+            try await self.fetch(shared, token: token, leaseOwner: nil)
+        }
+        return try outcome.get()
+    }
+
+    /// Runs `work` unless the same flight is running in this process already, whose outcome is then shared.
+    /// Returns the outcome and whether this call ran it.
+    private func flight(
+        _ flight: Flight, _ work: @escaping @Sendable () async throws(GHCacheError) -> LookupResult
+    ) async -> (Result<LookupResult, GHCacheError>, leads: Bool) {
         let (task, leads) = flights.withLock { running -> (Task<Result<LookupResult, GHCacheError>, Never>, Bool) in
             if let twin = running[flight] { return (twin, false) }
             let task = Task { () async -> Result<LookupResult, GHCacheError> in
                 do throws(GHCacheError) {
-                    return .success(try await self.ask(context, token: token, fingerprint: fingerprint))
+                    return .success(try await work())
                 } catch {
                     return .failure(error)
                 }
@@ -103,18 +153,13 @@ public final class CacheClient: Sendable {
             return (task, true)
         }
         let outcome = await task.value
-        guard !leads else {
-            _ = flights.withLock { $0.removeValue(forKey: flight) }
-            return try outcome.get()
-        }
-        return try joined(outcome, context)
+        if leads { _ = flights.withLock { $0.removeValue(forKey: flight) } }
+        return (outcome, leads)
     }
 
     /// What a lookup waits for when it is the first of its kind in this process: the forwarder (the daemon or the
     /// key's owner), else the store's fetch lease (one fetch across the machine's processes), else GitHub.
-    private func ask(_ context: Attempt, token: String?, fingerprint: String) async throws(GHCacheError)
-        -> LookupResult
-    {
+    private func ask(_ context: Attempt, token: String?) async throws(GHCacheError) -> LookupResult {
         let (target, key, now) = (context.target, context.key, context.startedAt)
         if let forwarder, context.options.askForwarder,
             let answer = try await forwarder.forward(
@@ -136,14 +181,16 @@ public final class CacheClient: Sendable {
             try store.releaseFetchLease(key: key, owner: owner)
             return written
         }
-        return try await fetch(context, token: token, fingerprint: fingerprint, leaseOwner: holdsLease ? owner : nil)
+        return try await fetch(context, token: token, leaseOwner: holdsLease ? owner : nil)
     }
 
-    /// Lookups that share one flight: same key, TTL and options.
+    /// Lookups that share one flight: same key, TTL and options (and for a proof, the same token).
     private struct Flight: Hashable {
         let key: String
         let ttl: Int
         let options: LookupOptions
+        /// The fingerprint of the token proving its access, or `nil` for a lookup on anyone's behalf.
+        let prover: String?
     }
 
     /// A lookup that waited for its twin's answer: served from it, counted as a coalesced hit (or a stale copy, or
@@ -162,6 +209,8 @@ public final class CacheClient: Sendable {
         shared.rateLimit = nil
         shared.upstreamHeaders = nil
         if answer.servedFrom == .stale {
+            try requireSeen(
+                context, because: answer.warning ?? "GitHub could not be asked", failing: .unavailable, upstream: nil)
             try store.recordServed(key: context.key, counter: Self.outcome(Counter.staleServed, context), now: clock())
             return shared
         }
@@ -191,9 +240,13 @@ public final class CacheClient: Sendable {
         let target: RequestTarget
         let key: String
         let ttl: Int
-        let entry: CacheEntry?
+        var entry: CacheEntry?
         let options: LookupOptions
         let startedAt: Double
+        /// The fingerprint of the lookup's token (known once the token is resolved).
+        var fingerprint = TokenFingerprinter.anonymous
+        /// Whether this request proves a token's access to the cached body.
+        var isProof = false
     }
 
     /// Waits, bounded, for the process holding the lease to write the row. Returns the row as a
@@ -224,23 +277,36 @@ public final class CacheClient: Sendable {
         return result(entry, context.target, .joinedConcurrentFetch, ttl: context.ttl, now: now)
     }
 
-    private func fetch(_ context: Attempt, token: String?, fingerprint: String, leaseOwner: String?)
-        async throws(GHCacheError)
+    private func fetch(_ context: Attempt, token: String?, leaseOwner: String?) async throws(GHCacheError)
         -> LookupResult
     {
+        let fingerprint = context.fingerprint
+        let authorization = token.map { "Bearer \($0)" }
         var headers: [(String, String)] = [
             ("User-Agent", "ghcache/\(GHCacheVersion.current)"), ("Accept", context.target.accept),
             ("X-GitHub-Api-Version", context.target.apiVersion),
         ]
-        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        if let authorization { headers.append(("Authorization", authorization)) }
+        var computedETag: String?
         if let entry = context.entry {
             let validators = try store.validators(forKey: context.key, tokenFingerprint: fingerprint)
-            if let etag = validators?.etag {
+            let rule = configuration.access
+            if rule.mode == .verified, try !store.isDrifting(ETagFamily.of(context.target)) {
+                // The ETag GitHub would give this token for the cached body: a 304 proves it may read these bytes.
+                let etag = GitHubETag.of(accept: context.target.accept, authorization: authorization, body: entry.body)
+                computedETag = etag
+                let tags = [etag] + [validators?.etag].compactMap { $0 }.filter { $0 != etag }
+                headers.append(("If-None-Match", tags.joined(separator: ", ")))
+            } else if let etag = validators?.etag {
                 headers.append(("If-None-Match", etag))
-            } else if let lastModified = validators?.lastModified ?? entry.headers["last-modified"] {
+            } else if let lastModified = validators?.lastModified ?? entry.headers["last-modified"],
+                rule.mode == .fleet || validators != nil
+            {
+                // Only for a token that has seen the body: GitHub answers If-Modified-Since without checking access.
                 headers.append(("If-Modified-Since", lastModified))
             }
         }
+        if context.isProof { try store.increment(Counter.accessProofs) }
         let response: GitHubResponse
         do {
             response = try await transport.get(url: context.target.url(base: configuration.apiURL), headers: headers)
@@ -260,6 +326,9 @@ public final class CacheClient: Sendable {
         }
         switch ResponseClassifier.classify(response, now: now) {
         case .success:
+            if let computedETag, context.entry?.cid == ContentID.of(response.body) {
+                try noteDrift(context.target, sent: computedETag, received: response.headers["etag"])
+            }
             let entry = try store.storeFetched(
                 response,
                 target: context.target, ttl: context.ttl, tokenFingerprint: fingerprint, now: now,
@@ -282,6 +351,10 @@ public final class CacheClient: Sendable {
                 throw GHCacheError(
                     "GitHub answered 304 Not Modified for \(context.target) but no cached copy is left: retry",
                     exitStatus: .githubError)
+            }
+            if context.isProof {
+                try store.increment(Counter.accessProofsFree)
+                if computedETag != nil { try store.resetDrift(ETagFamily.of(context.target)) }
             }
             observer?.stored(key: context.key)
             var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
@@ -311,7 +384,11 @@ public final class CacheClient: Sendable {
                 context, because: ResponseClassifier.describe(response, target: context.target), failing: .githubError,
                 upstream: response)
         case .clientError:
-            try release(leaseOwner, context, counters: Self.tally(Counter.failures, context))
+            var counters = Self.tally(Counter.failures, context)
+            if context.entry != nil, [401, 403, 404].contains(response.status) {
+                counters[Counter.accessDenied, default: 0] += 1
+            }
+            try release(leaseOwner, context, counters: counters)
             throw GHCacheError(
                 ResponseClassifier.describe(response, target: context.target), exitStatus: .githubError,
                 upstream: response)
@@ -334,6 +411,7 @@ public final class CacheClient: Sendable {
             let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
             throw GHCacheError("\(reason)\(hint)", exitStatus: status, upstream: upstream)
         }
+        try requireSeen(context, because: reason, failing: status, upstream: upstream)
         let staleFor = now - (entry.fetchedAt + Double(context.ttl))
         guard staleFor <= Double(context.options.maxStale) else {
             try store.increment(Self.tally(Counter.failures, context, plus: [:]))
@@ -347,6 +425,19 @@ public final class CacheClient: Sendable {
         answer.warning =
             "serving a cached copy of \(context.target) from \(formatSeconds(now - entry.fetchedAt)) ago: \(reason)"
         return answer
+    }
+
+    /// Without an answer from GitHub a copy goes only to a token GitHub has shown it (fail closed).
+    private func requireSeen(
+        _ context: Attempt, because reason: String, failing status: ExitStatus, upstream: GitHubResponse?
+    ) throws(GHCacheError) {
+        let seenAt = try store.seenAt(key: context.key, tokenFingerprint: context.fingerprint)
+        guard !configuration.access.mayServeWithoutGitHub(seenAt: seenAt) else { return }
+        try store.increment(Self.tally(Counter.failures, context, plus: [Counter.accessFailClosed: 1]))
+        throw GHCacheError(
+            "\(reason); the cached copy of \(context.target) is not served to a token GitHub has not shown it "
+                + "(CACHE_SHARING=\(configuration.access.mode.rawValue)) and GitHub could not be asked",
+            exitStatus: status, upstream: upstream)
     }
 
     private func result(

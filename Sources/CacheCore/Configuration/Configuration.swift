@@ -66,6 +66,8 @@ public struct Configuration: Sendable {
     public var maxPeers: Int
     /// How often, in seconds, DNS names in the bootstrap list are resolved again (`CACHE_DNS_REFRESH`).
     public var dnsRefresh: Double
+    /// Who may read a cached body: `CACHE_SHARING` and `CACHE_ACCESS_TTL` (docs/TRUST.md).
+    public var access: AccessRule
     /// Whether `ghcache-peer` finds its fleet through the Kademlia DHT of its bootstrap peers (`CACHE_DHT`).
     public var dht: Bool
     /// Whether `ghcache-peer` also serves the DHT to others: answers lookups, keeps provider records
@@ -174,6 +176,12 @@ public struct Configuration: Sendable {
         maxPeers = try resolver.value(.maxPeers, "a number of peers", ValueParsers.count) ?? 32
         dnsRefresh =
             try resolver.value(.dnsRefresh, "a positive number of seconds", ValueParsers.positiveInterval) ?? 30
+        let mode = try resolver.value(.sharing, "verified, token or fleet") {
+            SharingMode(rawValue: $0.trimmingWhitespace())
+        }
+        access = AccessRule(
+            mode: mode ?? .fleet,
+            accessTTL: try resolver.value(.accessTTL, "a number of seconds", ValueParsers.seconds) ?? 300)
         dht = try resolver.value(.dht, "true or false", ValueParsers.bool) ?? true
         dhtServer = try resolver.value(.dhtServer, "true or false", ValueParsers.bool) ?? false
         dhtRefresh =

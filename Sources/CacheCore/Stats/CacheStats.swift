@@ -55,6 +55,9 @@ public struct CacheStats: Sendable, Equatable {
     public var fillFallbacks = 0
     /// Fill answers refused, by reason (`key_mismatch`, `cid_mismatch`...).
     public var fillRejected: [String: Int] = [:]
+    /// The access rule's work (`CACHE_SHARING`, docs/TRUST.md): proofs made, proofs answered `304` (free), tokens
+    /// GitHub refused a cached body, proofs that drifted, unproven tokens refused because GitHub could not be asked.
+    public var access = AccessCounts()
     /// Revalidations sent ahead of expiry (refresh-ahead, prewarm).
     public var refreshAhead = 0
     /// Entries marked stale by writes, webhooks and peers' invalidations.
@@ -115,6 +118,10 @@ public struct CacheStats: Sendable, Equatable {
         fillsServed = counters[Counter.fillsServed] ?? 0
         fillFallbacks = counters[Counter.fillFallbacks] ?? 0
         refreshAhead = counters[Counter.refreshAhead] ?? 0
+        access = AccessCounts(
+            proofs: counters[Counter.accessProofs] ?? 0, proofsFree: counters[Counter.accessProofsFree] ?? 0,
+            denied: counters[Counter.accessDenied] ?? 0, drift: counters[Counter.accessDrift] ?? 0,
+            failClosed: counters[Counter.accessFailClosed] ?? 0)
         invalidated = counters[Counter.invalidated] ?? 0
         webhooksAccepted = counters[Counter.webhooks] ?? 0
         webhooksRejected = counters[Counter.webhooksRejected] ?? 0
@@ -164,6 +171,10 @@ public struct CacheStats: Sendable, Equatable {
                 "filled": fills, "served": fillsServed, "fallbacks": fillFallbacks, "rejected": fillRejected,
                 "refresh_ahead": refreshAhead,
             ] as [String: Any],
+            "access": [
+                "proofs": access.proofs, "proofs_free": access.proofsFree, "denied": access.denied,
+                "drift": access.drift, "fail_closed": access.failClosed,
+            ],
             "invalidated": invalidated,
             "webhooks": ["accepted": webhooksAccepted, "rejected": webhooksRejected] as [String: Any],
         ]
@@ -182,6 +193,20 @@ extension CacheStats {
 }
 
 /// A peer the daemon is connected to, and how it found it.
+/// The access rule's counters (``CacheStats/access``), named as the ``Counter`` they come from.
+public struct AccessCounts: Sendable, Equatable {
+    /// ``Counter/accessProofs``.
+    public var proofs = 0
+    /// ``Counter/accessProofsFree``.
+    public var proofsFree = 0
+    /// ``Counter/accessDenied``.
+    public var denied = 0
+    /// ``Counter/accessDrift``.
+    public var drift = 0
+    /// ``Counter/accessFailClosed``.
+    public var failClosed = 0
+}
+
 public struct ConnectedPeer: Sendable, Equatable {
     /// The peer ID (`12D3KooW…`).
     public var peer: String

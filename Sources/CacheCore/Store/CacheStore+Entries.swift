@@ -43,6 +43,17 @@ extension CacheStore {
         }
     }
 
+    /// When GitHub last showed `key`'s current body to the token of `tokenFingerprint` (it fetched it, or a
+    /// conditional request of its was answered `304`; for a peer's copy, when the peer saw it), or `nil`: the
+    /// `validators` rows are the body's seen-by set (they are dropped whenever the body changes).
+    public func seenAt(key: String, tokenFingerprint: String) throws(GHCacheError) -> Double? {
+        try read { db in
+            try Double.fetchOne(
+                db, sql: "SELECT updated_at FROM validators WHERE key = ? AND token_fp = ?",
+                arguments: [key, tokenFingerprint])
+        }
+    }
+
     /// The validators this token fingerprint received for `key`.
     public func validators(forKey key: String, tokenFingerprint: String) throws(GHCacheError) -> Validators? {
         try read { db in
@@ -83,12 +94,10 @@ extension CacheStore {
                 try db.execute(
                     sql: "DELETE FROM validators WHERE key = ? AND token_fp = ?", arguments: [key, tokenFingerprint])
             }
-            if kept["etag"] != nil || kept["last-modified"] != nil {
-                try db.execute(
-                    sql:
-                        "INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [key, tokenFingerprint, kept["etag"], kept["last-modified"], now])
-            }
+            // The token's row records that GitHub showed it this body now (the seen-by set), validators or not.
+            try db.execute(
+                sql: "INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key, tokenFingerprint, kept["etag"], kept["last-modified"], now])
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
             return try Row.fetchOne(
@@ -113,14 +122,13 @@ extension CacheStore {
                         origin_peer = NULL, seq = ? WHERE key = ?
                     """, arguments: [now, now + Double(ttl), now, seq, key])
             guard db.changesCount > 0 else { return nil }
-            if validators.etag != nil || validators.lastModified != nil {
-                try db.execute(
-                    sql: """
-                        INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (key, token_fp) DO UPDATE SET etag = coalesce(excluded.etag, etag),
-                            last_modified = coalesce(excluded.last_modified, last_modified), updated_at = excluded.updated_at
-                        """, arguments: [key, tokenFingerprint, validators.etag, validators.lastModified, now])
-            }
+            // A 304 to this token proves GitHub shows it this body: its row is the proof (and its validators).
+            try db.execute(
+                sql: """
+                    INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (key, token_fp) DO UPDATE SET etag = coalesce(excluded.etag, etag),
+                        last_modified = coalesce(excluded.last_modified, last_modified), updated_at = excluded.updated_at
+                    """, arguments: [key, tokenFingerprint, validators.etag, validators.lastModified, now])
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
             return try Row.fetchOne(

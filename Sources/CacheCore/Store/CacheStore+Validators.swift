@@ -18,13 +18,16 @@ extension CacheStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT v.token_fp, v.etag, v.last_modified FROM validators v JOIN entries e ON e.key = v.key
+                    SELECT v.token_fp, v.etag, v.last_modified, v.updated_at FROM validators v
+                    JOIN entries e ON e.key = v.key
                     WHERE v.key = ? AND e.cid = ? AND v.token_fp != ?
                     ORDER BY v.updated_at DESC, v.token_fp
                     """, arguments: [row.key, row.cid, TokenFingerprinter.anonymous]
             )
             .map {
-                TokenValidator(tokenFingerprint: $0["token_fp"], etag: $0["etag"], lastModified: $0["last_modified"])
+                TokenValidator(
+                    tokenFingerprint: $0["token_fp"], etag: $0["etag"], lastModified: $0["last_modified"],
+                    seenAt: $0["updated_at"])
             }
             .filter(\.isWellFormed)
             .prefix(TokenValidator.maxPerEntry)
@@ -34,7 +37,8 @@ extension CacheStore {
     }
 
     /// Stores the validators a peer sent with `entry`, which was just written as the key's row (same
-    /// transaction). Each is kept under its token fingerprint with `updated_at` = the entry's fetch time; a
+    /// transaction). Each is kept under its token fingerprint with `updated_at` = when the peer says GitHub showed
+    /// the body to that token (never later than the entry's fetch time; the fetch time when it does not say); a
     /// validator this store holds for the same fingerprint and a later time is kept. Malformed ones, the
     /// anonymous fingerprint and any beyond ``TokenValidator/maxPerEntry`` are skipped (the envelope decoder
     /// already refuses such messages; this guards other callers).
@@ -50,7 +54,8 @@ extension CacheStore {
                     WHERE excluded.updated_at >= validators.updated_at
                     """,
                 arguments: [
-                    entry.key, validator.tokenFingerprint, validator.etag, validator.lastModified, entry.fetchedAt,
+                    entry.key, validator.tokenFingerprint, validator.etag, validator.lastModified,
+                    min(validator.seenAt ?? entry.fetchedAt, entry.fetchedAt),
                 ])
         }
     }

@@ -11,6 +11,9 @@ public struct TokenValidator: Sendable, Equatable, Hashable {
     public var etag: String?
     /// `Last-Modified` as received.
     public var lastModified: String?
+    /// When GitHub showed the body to that token (fetched, or a `304` to it), Unix seconds; `nil` when the sender did
+    /// not say (a receiver then takes the entry's fetch time). The access rule reads it (docs/TRUST.md).
+    public var seenAt: Double?
 
     /// The most validators an entry carries (newest first); a peer that sends more is malformed.
     public static let maxPerEntry = 8
@@ -18,10 +21,11 @@ public struct TokenValidator: Sendable, Equatable, Hashable {
     public static let maxValueBytes = 256
 
     /// Creates a validator.
-    public init(tokenFingerprint: String, etag: String?, lastModified: String?) {
+    public init(tokenFingerprint: String, etag: String?, lastModified: String?, seenAt: Double? = nil) {
         self.tokenFingerprint = tokenFingerprint
         self.etag = etag
         self.lastModified = lastModified
+        self.seenAt = seenAt
     }
 
     /// Whether `text` has the form of a token fingerprint: 32 lower-case hex digits (never ``TokenFingerprinter/anonymous``).

@@ -31,6 +31,8 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case dht = "CACHE_DHT"
     case dhtServer = "CACHE_DHT_SERVER"
     case dhtRefresh = "CACHE_DHT_REFRESH"
+    case sharing = "CACHE_SHARING"
+    case accessTTL = "CACHE_ACCESS_TTL"
 
     /// The default, as shown in documentation (`nil` when there is none).
     public var documentedDefault: String {
@@ -65,6 +67,8 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .dht: "true"
         case .dhtServer: "false"
         case .dhtRefresh: "60"
+        case .sharing: "fleet (verified: see docs/TRUST.md)"
+        case .accessTTL: "300"
         }
     }
 
@@ -84,8 +88,9 @@ extension ConfigVariable {
     /// only plain URLs pass (see ``ValueParsers/plainHTTPURL(_:)``).
     public func isCertainlyValid(_ text: String) -> Bool {
         switch self {
-        case .defaultTTL, .maxStale, .graphQLTTL: ValueParsers.seconds(text) != nil
+        case .defaultTTL, .maxStale, .graphQLTTL, .accessTTL: ValueParsers.seconds(text) != nil
         case .graphQLTTLRules: (try? GraphQLTTLPolicy.parseRules(text).get()) != nil
+        case .sharing: SharingMode(rawValue: text.trimmingWhitespace()) != nil
         case .ttlRules: (try? TTLRule.parseList(text).get()) != nil
         case .maxEntries, .refreshAhead, .maxPeers: ValueParsers.count(text) != nil
         case .maxBytes: ValueParsers.bytes(text) != nil

@@ -17,6 +17,16 @@ public enum Counter {
     public static let staleServed = "stale_served"
     /// Lookups that failed with no usable copy.
     public static let failures = "failures"
+    /// Conditional requests a token made to prove that GitHub shows it a cached body (docs/TRUST.md).
+    public static let accessProofs = "access_proofs"
+    /// Proofs answered `304`: free, and the token reads the cached body.
+    public static let accessProofsFree = "access_proofs_free"
+    /// Tokens GitHub refused (`401`/`403`/`404`) a body the cache held: GitHub's answer was relayed, never the body.
+    public static let accessDenied = "access_denied"
+    /// Proofs answered `200` with the very bytes cached: GitHub's ETag formula did not match (a drift).
+    public static let accessDrift = "access_drift"
+    /// Unproven tokens refused a cached copy because GitHub could not be asked.
+    public static let accessFailClosed = "access_fail_closed"
     /// Requests sent to GitHub (each page, each revalidation).
     public static let apiCalls = "api_calls"
     /// Entries a peer sent that were stored (new or newer).

@@ -6,8 +6,8 @@ every daemon has heard every other one's member announcement, then sends K GETs 
 (`/repos/bench/repo-<i>`) to daemon 0's api.sock with C requests in flight, each with the token `Authorization`
 header. Every request is a miss: alone, daemon 0 fetches it; in a fleet of N, (N-1)/N of the keys belong to another
 daemon, which fetches them for daemon 0 over the fill protocol (docs/PROTOCOL.md section 7). Prints one JSON line
-per fleet size: wall time, requests per second, latency percentiles, outcomes (X-GHCache) and the calls the
-stand-in charged. Python standard library only.
+per fleet size: wall time, requests per second, latency percentiles, outcomes (X-GHCache; a failed request as its
+status and outcome) and the calls the stand-in charged. Python standard library only.
 
     Benchmarks/scripts/endpoint_cold.py --bin .build/release --daemons 1 10 --requests 1000 --concurrency 8
 """
@@ -80,15 +80,19 @@ def run(binaries: str, daemons: int, requests: int, concurrency: int) -> dict:
                     "GET", f"/repos/bench/repo-{number}", headers={"Authorization": "token bench-0"})
                 response = connection.getresponse()
                 response.read()
+                outcome = response.getheader("X-GHCache", "-")
                 if response.status != 200:
-                    raise SystemExit(f"GET /repos/bench/repo-{number}: {response.status}")
-                return time.perf_counter() - started, response.getheader("X-GHCache", "-")
+                    outcome = f"{response.status} {outcome}"
+                return time.perf_counter() - started, outcome
 
             before = fleet.charged()["charged"]
             started = time.perf_counter()
             with ThreadPoolExecutor(concurrency) as pool:
                 results = list(pool.map(get, range(requests)))
             wall = time.perf_counter() - started
+            import sqlite3
+            with sqlite3.connect(os.path.join(fleet.directory(0), "cache.sqlite")) as db:
+                counters = dict(db.execute("SELECT name, value FROM counters").fetchall())
             latencies = sorted(latency for latency, _ in results)
             return {
                 "daemons": daemons, "requests": requests, "concurrency": concurrency, "wall_s": round(wall, 2),
@@ -96,6 +100,7 @@ def run(binaries: str, daemons: int, requests: int, concurrency: int) -> dict:
                 "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
                 "outcomes": dict(Counter(outcome for _, outcome in results)),
                 "charged": fleet.charged()["charged"] - before,
+                "fill_fallbacks": counters.get("fill_fallbacks", 0),
             }
         finally:
             fleet.stop()

@@ -85,8 +85,8 @@ public enum LeanGet {
     /// CACHE_ACCESS_TTL is served; anything else — a token to prove, one only `gh` knows, an unreadable key — goes
     /// to the full program, which applies the same rule and makes the proof.
     private static func mayServe(key: String, store: HitStore, sources: SettingSources, now: Double) -> Bool {
-        guard let mode = sources.raw(.sharing).map({ SharingMode(rawValue: $0.value.trimmingWhitespace()) }) ?? .fleet
-        else { return false }
+        let setting = sources.raw(.sharing).map { SharingMode(rawValue: $0.value.trimmingWhitespace()) }
+        guard let mode = setting ?? .verified else { return false }
         let rule = AccessRule(
             mode: mode, accessTTL: sources.raw(.accessTTL).flatMap { ValueParsers.seconds($0.value) } ?? 300)
         guard rule.mode != .fleet else { return true }

@@ -95,13 +95,13 @@ struct CommandTests {
             #expect((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [Any])?.count == 30)
             #expect(world.captured.takeStderr().contains("MISS /users/octo/repos"))
 
-            world.advance(599)
+            world.advance(299)  // within CACHE_ACCESS_TTL (300 s) and the 600 s rule for repository lists
             #expect(await world.run(GetCommand.self, "repos", "octo", "--verbose") == 0)
             #expect(world.captured.takeStdout() == body)
             #expect(world.captured.takeStderr().contains("HIT local /users/octo/repos"))
             #expect(world.server.stats().total == 1)
 
-            world.advance(2)  // past the 600 s rule for repository lists, by the context's clock only
+            world.advance(302)  // past the 600 s rule for repository lists, by the context's clock only
             #expect(await world.run(GetCommand.self, "repos", "octo", "--verbose") == 0)
             #expect(world.captured.takeStderr().contains("REVALIDATED /users/octo/repos"))
             #expect(world.server.stats().charged == 1 && world.server.stats().notCharged == 1)

@@ -39,9 +39,13 @@ struct ClientHarness {
     }
 
     /// A client for `token`, with its own store connection (like a separate process).
-    func client(token: String? = "token-a", transport: RecordingTransport = RecordingTransport()) throws -> CacheClient
-    {
-        var environment = ["CACHE_DIR": directory.path, "GITHUB_API_URL": server.baseURL.absoluteString, "PATH": ""]
+    func client(
+        token: String? = "token-a", transport: RecordingTransport = RecordingTransport(), sharing: String = "verified"
+    ) throws -> CacheClient {
+        var environment = [
+            "CACHE_DIR": directory.path, "GITHUB_API_URL": server.baseURL.absoluteString, "PATH": "",
+            "CACHE_SHARING": sharing,
+        ]
         environment["GITHUB_TOKEN"] = token
         let configuration = try Configuration.load(environment: environment)
         return CacheClient(
@@ -76,11 +80,11 @@ struct CacheClientTests {
         }
     }
 
-    @Test("an entry that arrived from a peer is served as a peer hit without a request")
+    @Test("an entry that arrived from a peer is served as a peer hit without a request (CACHE_SHARING=fleet)")
     func peerHit() async throws {
         try await ClientHarness.with { harness in
             let transport = RecordingTransport()
-            let client = try harness.client(transport: transport)
+            let client = try harness.client(transport: transport, sharing: "fleet")
             let runners = try harness.target("/orgs/octo/actions/runners")
             let body = Data(#"{"total_count":0,"runners":[]}"#.utf8)
             let now = Date().timeIntervalSince1970
@@ -100,42 +104,62 @@ struct CacheClientTests {
         }
     }
 
-    @Test("another token never sends the first token's ETag; on a single object it falls back to If-Modified-Since")
+    @Test(
+        "another token never sends the first token's ETag: verified proves with its own (free), fleet uses If-Modified-Since"
+    )
     func otherToken() async throws {
-        try await ClientHarness.with { harness in
-            let repository = try harness.target("/repos/octo/app")
-            let first = try harness.client(token: "token-a")
-            let original = try await first.get(repository, options: LookupOptions())
-            await first.shutdown()
-            let transport = RecordingTransport()
-            let second = try harness.client(token: "token-b", transport: transport)
-            let answer = try await second.get(repository, options: LookupOptions(ttlOverride: 0))
-            await second.shutdown()
-            let sent = try #require(transport.requests.last)
-            #expect(sent["if-none-match"] == nil)
-            let lastModified = try #require(original.headers["last-modified"])
-            #expect(sent["if-modified-since"] == lastModified)
-            #expect(answer.servedFrom == .revalidated && answer.body == original.body)
-            #expect(harness.server.stats().charged == 1)
+        for sharing in ["verified", "fleet"] {
+            try await ClientHarness.with { harness in
+                let repository = try harness.target("/repos/octo/app")
+                let first = try harness.client(token: "token-a", sharing: sharing)
+                let original = try await first.get(repository, options: LookupOptions())
+                await first.shutdown()
+                let transport = RecordingTransport()
+                let second = try harness.client(token: "token-b", transport: transport, sharing: sharing)
+                let answer = try await second.get(repository, options: LookupOptions(ttlOverride: 0))
+                await second.shutdown()
+                let sent = try #require(transport.requests.last)
+                if sharing == "verified" {
+                    #expect(
+                        sent["if-none-match"]
+                            == GitHubETag.of(
+                                accept: repository.accept, authorization: "Bearer token-b", body: original.body))
+                    #expect(sent["if-modified-since"] == nil, "If-Modified-Since proves nothing about access")
+                } else {
+                    #expect(sent["if-none-match"] == nil)
+                    #expect(sent["if-modified-since"] == original.headers["last-modified"])
+                }
+                #expect(answer.servedFrom == .revalidated && answer.body == original.body)
+                #expect(harness.server.stats().charged == 1)
+            }
         }
     }
 
-    @Test("another token on a list (no Last-Modified, as on GitHub) pays a charged 200")
+    @Test(
+        "another token on a list (no Last-Modified, as on GitHub): a free proof when verified, a charged 200 in fleet")
     func otherTokenOnAList() async throws {
-        try await ClientHarness.with { harness in
-            let runners = try harness.target("/orgs/octo/actions/runners")
-            let first = try harness.client(token: "token-a")
-            let original = try await first.get(runners, options: LookupOptions())
-            await first.shutdown()
-            #expect(original.headers["last-modified"] == nil && original.headers["etag"] != nil)
-            let transport = RecordingTransport()
-            let second = try harness.client(token: "token-b", transport: transport)
-            let answer = try await second.get(runners, options: LookupOptions(ttlOverride: 0))
-            await second.shutdown()
-            let sent = try #require(transport.requests.last)
-            #expect(sent["if-none-match"] == nil && sent["if-modified-since"] == nil)
-            #expect(answer.servedFrom == .miss && answer.body == original.body)
-            #expect(harness.server.stats().charged == 2 && harness.server.stats().notCharged == 0)
+        for sharing in ["verified", "fleet"] {
+            try await ClientHarness.with { harness in
+                let runners = try harness.target("/orgs/octo/actions/runners")
+                let first = try harness.client(token: "token-a", sharing: sharing)
+                let original = try await first.get(runners, options: LookupOptions())
+                await first.shutdown()
+                #expect(original.headers["last-modified"] == nil && original.headers["etag"] != nil)
+                let transport = RecordingTransport()
+                let second = try harness.client(token: "token-b", transport: transport, sharing: sharing)
+                let answer = try await second.get(runners, options: LookupOptions(ttlOverride: 0))
+                await second.shutdown()
+                let sent = try #require(transport.requests.last)
+                #expect(sent["if-modified-since"] == nil)
+                #expect(answer.body == original.body)
+                if sharing == "verified" {
+                    #expect(answer.servedFrom == .revalidated)
+                    #expect(harness.server.stats().charged == 1 && harness.server.stats().notCharged == 1)
+                } else {
+                    #expect(sent["if-none-match"] == nil && answer.servedFrom == .miss)
+                    #expect(harness.server.stats().charged == 2 && harness.server.stats().notCharged == 0)
+                }
+            }
         }
     }
 

@@ -47,8 +47,11 @@ struct InProcessTests {
             let (proxy, proxyURL) = try await BackgroundTool.start(
                 try TestPaths.python().path, [script, environment.baseURL], root: environment.root)
             defer { proxy.stop() }
+            // The recording forwarder answers without storing anything (the fleet stores what it fills), so the
+            // access rule would ask GitHub to prove the token: the seams are checked in fleet mode.
             let configuration = try Configuration.load(environment: [
                 "HOME": environment.root, "CACHE_DIR": environment.cacheDir, "GITHUB_API_URL": proxyURL,
+                "CACHE_SHARING": "fleet",
             ])
             let forwarder = RecordingForwarder(answers: ["/repos/octo/fleet": Data(#"{"from":"fleet"}"#.utf8)])
             let resources = try DaemonResources.open(configuration, logger: Logger(label: "test.endpoint"))

@@ -295,7 +295,11 @@ public final class CacheClient: Sendable {
                 // The ETag GitHub would give this token for the cached body: a 304 proves it may read these bytes.
                 let etag = GitHubETag.of(accept: context.target.accept, authorization: authorization, body: entry.body)
                 computedETag = etag
-                let tags = [etag] + [validators?.etag].compactMap { $0 }.filter { $0 != etag }
+                // The token's own ETag for this body, as GitHub wrote it, when it has one; the computed one otherwise
+                // or as well (when they differ).
+                let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
+                let own = validators?.etag.map { [$0] } ?? []
+                let tags = own + (own.contains { opaque($0) == etag } ? [] : [etag])
                 headers.append(("If-None-Match", tags.joined(separator: ", ")))
             } else if let etag = validators?.etag {
                 headers.append(("If-None-Match", etag))

@@ -180,7 +180,7 @@ public struct Configuration: Sendable {
             SharingMode(rawValue: $0.trimmingWhitespace())
         }
         access = AccessRule(
-            mode: mode ?? .fleet,
+            mode: mode ?? .verified,
             accessTTL: try resolver.value(.accessTTL, "a number of seconds", ValueParsers.seconds) ?? 300)
         dht = try resolver.value(.dht, "true or false", ValueParsers.bool) ?? true
         dhtServer = try resolver.value(.dhtServer, "true or false", ValueParsers.bool) ?? false

@@ -67,7 +67,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .dht: "true"
         case .dhtServer: "false"
         case .dhtRefresh: "60"
-        case .sharing: "fleet (verified: see docs/TRUST.md)"
+        case .sharing: "verified (see docs/TRUST.md)"
         case .accessTTL: "300"
         }
     }

@@ -35,8 +35,12 @@ final class AccessTransport: GitHubTransport {
             drifting.withLock { $0 }
             ? "W/\"\(UUID().uuidString)\""
             : "W/" + GitHubETag.of(accept: fields["accept"], authorization: authorization, body: body)
+        // Weak comparison, as GitHub's: `W/"x"` and `"x"` match.
+        let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
         if let condition = fields["if-none-match"],
-            condition.split(separator: ",").contains(where: { "W/" + $0.trimmingCharacters(in: .whitespaces) == etag })
+            condition.split(separator: ",").contains(where: {
+                opaque($0.trimmingCharacters(in: .whitespaces)) == opaque(etag)
+            })
         {
             return GitHubResponse(status: 304, headers: ["etag": etag], body: Data())
         }

@@ -77,7 +77,8 @@ final class FillService: Sendable {
         guard result.servedFrom != .stale else { return failure(result.warning ?? "only a stale copy is left") }
         do {
             guard let row = try client.store.entry(forKey: request.key) else { return failure("the entry vanished") }
-            var entry = row.replicated
+            // With the validators of this body: who GitHub showed it to, and when (the requester's access rule).
+            var entry = try client.store.replicable(row)
             if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
             let frames = [
                 try codec.sealMessage(FillAnswer.ok(Self.describe(result.servedFrom))), try codec.seal(entry),

@@ -16,8 +16,8 @@ public final class TokenProvider: Sendable {
         self.resolved = Mutex(nil)
     }
 
-    /// A provider that always answers `token` (`nil`: unauthenticated, with no notice): a request
-    /// that brought its own `Authorization`, as on the daemon's local endpoint.
+    /// A provider that always answers `token` (`nil`: unauthenticated, with no notice). The daemon's endpoint
+    /// passes each caller's token per call instead (``CacheClient/get(_:options:token:)``).
     public init(fixed token: String?, configuration: Configuration) {
         self.configuration = configuration
         self.note = { _ in }

@@ -99,10 +99,14 @@ struct HitStore {
         return done ? entry : nil
     }
 
-    /// When GitHub last showed `key`'s body to the token of `fingerprint` (CacheCore's `CacheStore.seenAt`), or `nil`.
+    /// When GitHub last showed `key`'s body (the entry's, not a variant's) to the token of `fingerprint`
+    /// (CacheCore's `CacheStore.view`), or `nil`.
     func seenAt(key: String, fingerprint: String) -> Double? {
         var seen: Double?
-        let sql = "SELECT updated_at FROM validators WHERE key = ? AND token_fp = ?"
+        let sql = """
+            SELECT v.updated_at FROM validators v JOIN entries e ON e.key = v.key AND e.cid = v.cid
+            WHERE v.key = ? AND v.token_fp = ?
+            """
         _ = query(sql, bind: [key, fingerprint]) { row in seen = sqlite3_column_double(row, 0) }
         return seen
     }

@@ -35,7 +35,7 @@ struct StoreTests {
             #expect(try store.validators(forKey: request.key, tokenFingerprint: "other") == nil)
             let refreshed = try #require(
                 try store.refreshValidated(
-                    key: request.key, ttl: 600, tokenFingerprint: "fp",
+                    key: request.key, cid: first.cid, ttl: 600, tokenFingerprint: "fp",
                     validators: Validators(etag: nil, lastModified: nil),
                     now: 2000, leaseOwner: nil, counters: [Counter.notModified: 1]))
             #expect(refreshed.fetchedAt == 2000 && refreshed.seq > first.seq)

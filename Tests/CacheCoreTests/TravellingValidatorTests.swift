@@ -28,10 +28,10 @@ struct TravellingValidatorTests {
                 response(#"{"runners":[]}"#, headers: ["etag": #"W/"a1""#]), target: request, ttl: 600,
                 tokenFingerprint: Self.fpA, now: 1000, leaseOwner: nil, counters: [:])
             _ = try store.refreshValidated(
-                key: request.key, ttl: 600, tokenFingerprint: Self.fpB,
+                key: request.key, cid: row.cid, ttl: 600, tokenFingerprint: Self.fpB,
                 validators: Validators(etag: #"W/"b1""#, lastModified: nil), now: 1010, leaseOwner: nil, counters: [:])
             _ = try store.refreshValidated(
-                key: request.key, ttl: 600, tokenFingerprint: TokenFingerprinter.anonymous,
+                key: request.key, cid: row.cid, ttl: 600, tokenFingerprint: TokenFingerprinter.anonymous,
                 validators: Validators(etag: #"W/"anon""#, lastModified: nil), now: 1020, leaseOwner: nil,
                 counters: [:])
             let current = try #require(try store.entry(forKey: request.key))
@@ -44,11 +44,11 @@ struct TravellingValidatorTests {
                 ], "each with when GitHub showed the body to that token")
             #expect(entry.body == row.body)
 
-            // A row read before the body changed gets no validators: they would describe the new body.
+            // A row read before the body changed gets the validators of its own body only (fpA moved to the new one).
             _ = try store.storeFetched(
                 response(#"{"runners":[1]}"#, headers: ["etag": #"W/"a2""#]), target: request, ttl: 600,
                 tokenFingerprint: Self.fpA, now: 1030, leaseOwner: nil, counters: [:])
-            #expect(try store.replicable(current).validators.isEmpty)
+            #expect(try store.replicable(current).validators.map(\.tokenFingerprint) == [Self.fpB])
             let fresh = try #require(try store.entry(forKey: request.key))
             #expect(try store.replicable(fresh).validators.map(\.etag) == [#"W/"a2""#])
         }
@@ -58,13 +58,13 @@ struct TravellingValidatorTests {
     func replicableIsBounded() async throws {
         try await withStore { store, _ in
             let request = try target("/orgs/o/repos")
-            _ = try store.storeFetched(
+            let fetched = try store.storeFetched(
                 response("[]", headers: ["etag": #"W/"x""#]), target: request, ttl: 600, tokenFingerprint: "short",
                 now: 1000, leaseOwner: nil, counters: [:])
             for index in 0..<12 {
                 let fingerprint = String(format: "%032lx", index)
                 _ = try store.refreshValidated(
-                    key: request.key, ttl: 600, tokenFingerprint: fingerprint,
+                    key: request.key, cid: fetched.cid, ttl: 600, tokenFingerprint: fingerprint,
                     validators: Validators(etag: #"W/"\#(index)""#, lastModified: nil), now: 1001 + Double(index),
                     leaseOwner: nil, counters: [:])
             }
@@ -117,14 +117,20 @@ struct TravellingValidatorTests {
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpA)?.etag == #"W/"a2""#)
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpB) != nil)
 
-            // A new body: the old body's validators go, the new ones come.
+            // A new body: the new validators come with it; the old body stays, as a variant, for the tokens that
+            // were shown it, and its validators do not travel with the new body.
             let changed = replicated(
                 request, body: #"{"runners":[1]}"#, fetchedAt: 1200,
                 validators: [TokenValidator(tokenFingerprint: Self.fpC, etag: #"W/"c""#, lastModified: nil)])
             #expect(try store.upsertFromPeer(changed, peer: "12D3KooWPeer", now: 1200) == .updated)
-            #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpA) == nil)
-            #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpB) == nil)
-            #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpC)?.etag == #"W/"c""#)
+            let oldBody = ContentID.of(Data(#"{"runners":[]}"#.utf8))
+            #expect(try store.view(key: request.key, tokenFingerprint: Self.fpA)?.entry.cid == oldBody)
+            #expect(
+                try store.view(key: request.key, tokenFingerprint: Self.fpB)?.entry.body
+                    == Data(#"{"runners":[]}"#.utf8))
+            #expect(try store.view(key: request.key, tokenFingerprint: Self.fpC)?.entry.cid == changed.cid)
+            let newRow = try #require(try store.entry(forKey: request.key))
+            #expect(try store.replicable(newRow).validators.map(\.tokenFingerprint) == [Self.fpC])
         }
     }
 
@@ -156,7 +162,8 @@ struct TravellingValidatorTests {
         }
     }
 
-    @Test("another token's 200 with the same body keeps the first token's validators; a new body drops them")
+    @Test(
+        "another token's 200 with the same body keeps the first token's validators; a new body leaves them on the old")
     func sameBodyKeepsOtherTokensValidators() async throws {
         try await withStore { store, _ in
             let request = try target("/orgs/o/repos")
@@ -172,7 +179,11 @@ struct TravellingValidatorTests {
             try fetch("[1]", etag: #"W/"a2""#, token: Self.fpA, now: 1020)
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpA)?.etag == #"W/"a2""#)
             try fetch("[2]", etag: #"W/"b3""#, token: Self.fpB, now: 1030)
-            #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpA) == nil)
+            // The old body stays as A's view (a variant), with A's validators; the entry is B's new body.
+            #expect(try store.view(key: request.key, tokenFingerprint: Self.fpA)?.entry.body == Data("[1]".utf8))
+            #expect(try store.view(key: request.key, tokenFingerprint: Self.fpA)?.validators.etag == #"W/"a2""#)
+            #expect(try store.view(key: request.key, tokenFingerprint: Self.fpB)?.entry.body == Data("[2]".utf8))
+            #expect(try store.bodies(key: request.key).map(\.body) == [Data("[2]".utf8), Data("[1]".utf8)])
             #expect(try store.validators(forKey: request.key, tokenFingerprint: Self.fpB)?.etag == #"W/"b3""#)
         }
     }

@@ -70,18 +70,26 @@ public final class CacheClient: Sendable {
         let entry = options.noCache ? nil : try store.entry(forKey: key)
         var context = Attempt(target: target, key: key, ttl: ttl, entry: entry, options: options, startedAt: now)
         let rule = configuration.access
-        if let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
-            // A fresh copy is served to a token GitHub has shown it (CACHE_SHARING): the one access rule.
-            guard rule.mode != .fleet else { return try hit(entry, context) }
-            let token = resolveToken()
-            context.fingerprint = try fingerprint(token)
-            switch rule.decision(seenAt: try store.seenAt(key: key, tokenFingerprint: context.fingerprint), now: now) {
-            case .serve: return try hit(entry, context)
-            case .prove, .fetchOwn: return try await prove(context, token: token)
-            }
+        if rule.mode == .fleet, let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
+            return try hit(entry, context)
         }
         let token = resolveToken()
         context.fingerprint = try fingerprint(token)
+        if let entry {
+            // The body GitHub showed this token (the entry's, or a variant: docs/TRUST.md).
+            context.view = try store.view(key: key, tokenFingerprint: context.fingerprint)
+            if rule.mode != .fleet, !options.revalidate {
+                // A fresh copy is served to a token GitHub has shown it within CACHE_ACCESS_TTL: the one access rule.
+                if let view = context.view, view.entry.isFresh(ttl: ttl, now: now),
+                    rule.decision(seenAt: view.seenAt, now: now) == .serve
+                {
+                    return try hit(view.entry, context)
+                }
+                if entry.isFresh(ttl: ttl, now: now) || context.view?.entry.isFresh(ttl: ttl, now: now) == true {
+                    return try await prove(context, token: token)
+                }
+            }
+        }
         if options.offline {
             return try serveStale(context, because: "--offline", failing: .unavailable)
         }
@@ -94,14 +102,17 @@ public final class CacheClient: Sendable {
             () async throws(GHCacheError) -> LookupResult in try await self.ask(shared, token: token)
         }
         let answer = leads ? try outcome.get() : try joined(outcome, context)
-        // The answer may be a row another token brought (a fill, a coalesced fetch): the rule again, for this token.
+        // The answer may be a body another token brought (a fill, a coalesced fetch): the rule again, for this token.
         guard rule.mode != .fleet, answer.servedFrom != .stale else { return answer }
-        switch rule.decision(seenAt: try store.seenAt(key: key, tokenFingerprint: context.fingerprint), now: clock()) {
-        case .serve: return answer
-        case .prove, .fetchOwn:
-            context.entry = try store.entry(forKey: key)
-            return try await prove(context, token: token)
+        let view = try store.view(key: key, tokenFingerprint: context.fingerprint)
+        if let view, view.entry.cid == ContentID.of(answer.body),
+            rule.decision(seenAt: view.seenAt, now: clock()) == .serve
+        {
+            return answer
         }
+        context.entry = try store.entry(forKey: key)
+        context.view = view
+        return try await prove(context, token: token)
     }
 
     /// A fresh hit, counted (when the store can be written: a full disk or a read-only store still serves it).
@@ -210,7 +221,8 @@ public final class CacheClient: Sendable {
         shared.upstreamHeaders = nil
         if answer.servedFrom == .stale {
             try requireSeen(
-                context, because: answer.warning ?? "GitHub could not be asked", failing: .unavailable, upstream: nil)
+                context, body: ContentID.of(answer.body), because: answer.warning ?? "GitHub could not be asked",
+                failing: .unavailable, upstream: nil)
             try store.recordServed(key: context.key, counter: Self.outcome(Counter.staleServed, context), now: clock())
             return shared
         }
@@ -241,6 +253,8 @@ public final class CacheClient: Sendable {
         let key: String
         let ttl: Int
         var entry: CacheEntry?
+        /// The body GitHub showed the lookup's token for the key, and when (read when the key has an entry).
+        var view: TokenView?
         let options: LookupOptions
         let startedAt: Double
         /// The fingerprint of the lookup's token (known once the token is resolved).
@@ -287,27 +301,33 @@ public final class CacheClient: Sendable {
             ("X-GitHub-Api-Version", context.target.apiVersion),
         ]
         if let authorization { headers.append(("Authorization", authorization)) }
-        var computedETag: String?
+        // What a 304 may refer to: each If-None-Match value and the body it names; If-Modified-Since's body.
+        var offered: [(tag: String, cid: String)] = []
+        var modifiedSince: String?
+        var computed = false
         if let entry = context.entry {
-            let validators = try store.validators(forKey: context.key, tokenFingerprint: fingerprint)
             let rule = configuration.access
+            let view = context.view
+            if let etag = view?.validators.etag, let view { offered.append((etag, view.entry.cid)) }
             if rule.mode == .verified, try !store.isDrifting(ETagFamily.of(context.target)) {
-                // The ETag GitHub would give this token for the cached body: a 304 proves it may read these bytes.
-                let etag = GitHubETag.of(accept: context.target.accept, authorization: authorization, body: entry.body)
-                computedETag = etag
-                // The token's own ETag for this body, as GitHub wrote it, when it has one; the computed one otherwise
-                // or as well (when they differ).
-                let opaque = { (tag: String) in tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
-                let own = validators?.etag.map { [$0] } ?? []
-                let tags = own + (own.contains { opaque($0) == etag } ? [] : [etag])
-                headers.append(("If-None-Match", tags.joined(separator: ", ")))
-            } else if let etag = validators?.etag {
-                headers.append(("If-None-Match", etag))
-            } else if let lastModified = validators?.lastModified ?? entry.headers["last-modified"],
-                rule.mode == .fleet || validators != nil
-            {
+                // The ETag GitHub would give this token for each body held: a 304 proves it may read those bytes
+                // (docs/TRUST.md); the token's own ETag, as GitHub wrote it, goes first.
+                computed = true
+                for body in try store.bodies(key: context.key) {
+                    let etag = GitHubETag.of(
+                        accept: context.target.accept, authorization: authorization, body: body.body)
+                    if !offered.contains(where: { Self.opaque($0.tag) == etag }) { offered.append((etag, body.cid)) }
+                }
+            }
+            if !offered.isEmpty {
+                headers.append(("If-None-Match", offered.map(\.tag).joined(separator: ", ")))
+            } else if let view, let lastModified = view.validators.lastModified ?? view.entry.headers["last-modified"] {
                 // Only for a token that has seen the body: GitHub answers If-Modified-Since without checking access.
                 headers.append(("If-Modified-Since", lastModified))
+                modifiedSince = view.entry.cid
+            } else if rule.mode == .fleet, let lastModified = entry.headers["last-modified"] {
+                headers.append(("If-Modified-Since", lastModified))
+                modifiedSince = entry.cid
             }
         }
         if context.isProof { try store.increment(Counter.accessProofs) }
@@ -330,8 +350,10 @@ public final class CacheClient: Sendable {
         }
         switch ResponseClassifier.classify(response, now: now) {
         case .success:
-            if let computedETag, context.entry?.cid == ContentID.of(response.body) {
-                try noteDrift(context.target, sent: computedETag, received: response.headers["etag"])
+            if computed, offered.contains(where: { $0.cid == ContentID.of(response.body) }) {
+                try noteDrift(
+                    context.target, sent: offered.map(\.tag).joined(separator: ", "), received: response.headers["etag"]
+                )
             }
             let entry = try store.storeFetched(
                 response,
@@ -344,10 +366,21 @@ public final class CacheClient: Sendable {
             return answer
         case .notModified:
             let validators = Validators(etag: response.headers["etag"], lastModified: response.headers["last-modified"])
-            guard context.entry != nil,
+            // The body GitHub matched: the one whose ETag it sent back, or the only one offered.
+            let returned = validators.etag.map(Self.opaque)
+            let cids = Set(offered.map(\.cid) + [modifiedSince].compactMap { $0 })
+            let matched = offered.first { Self.opaque($0.tag) == returned }?.cid ?? (cids.count == 1 ? cids.first : nil)
+            if matched == nil, cids.count > 1 {
+                // Several bodies offered and no way to tell which one GitHub meant: ask again, plainly.
+                try store.increment([Counter.apiCalls: 1])
+                var plain = context
+                (plain.entry, plain.view, plain.isProof) = (nil, nil, false)
+                return try await fetch(plain, token: token, leaseOwner: leaseOwner)
+            }
+            guard let matched,
                 let entry = try store.refreshValidated(
-                    key: context.key, ttl: context.ttl, tokenFingerprint: fingerprint, validators: validators, now: now,
-                    leaseOwner: leaseOwner,
+                    key: context.key, cid: matched, ttl: context.ttl, tokenFingerprint: fingerprint,
+                    validators: validators, now: now, leaseOwner: leaseOwner,
                     counters: Self.tally(Counter.notModified, context))
             else {
                 try release(
@@ -358,7 +391,7 @@ public final class CacheClient: Sendable {
             }
             if context.isProof {
                 try store.increment(Counter.accessProofsFree)
-                if computedETag != nil { try store.resetDrift(ETagFamily.of(context.target)) }
+                if computed { try store.resetDrift(ETagFamily.of(context.target)) }
             }
             observer?.stored(key: context.key)
             var answer = result(entry, context.target, .revalidated, ttl: context.ttl, now: now)
@@ -399,6 +432,9 @@ public final class CacheClient: Sendable {
         }
     }
 
+    /// An ETag without its weak marker: GitHub may label the same value `W/"…"`.
+    private static func opaque(_ tag: String) -> String { tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
+
     private func release(_ owner: String?, _ context: Attempt, counters: [String: Int]) throws(GHCacheError) {
         if let owner { try store.releaseFetchLease(key: context.key, owner: owner) }
         try store.increment(counters)
@@ -410,12 +446,14 @@ public final class CacheClient: Sendable {
         _ context: Attempt, because reason: String, failing status: ExitStatus, upstream: GitHubResponse? = nil
     ) throws(GHCacheError) -> LookupResult {
         let now = clock()
-        guard let entry = context.entry else {
+        // The body this token was shown (a variant, maybe); in `fleet` mode anyone's.
+        let copy = configuration.access.mode == .fleet ? context.entry : context.view?.entry ?? context.entry
+        guard let entry = copy else {
             try store.increment(Self.tally(Counter.failures, context, plus: [:]))
             let hint = context.options.offline ? " and no cached copy of \(context.target) exists" : ""
             throw GHCacheError("\(reason)\(hint)", exitStatus: status, upstream: upstream)
         }
-        try requireSeen(context, because: reason, failing: status, upstream: upstream)
+        try requireSeen(context, body: entry.cid, because: reason, failing: status, upstream: upstream)
         let staleFor = now - (entry.fetchedAt + Double(context.ttl))
         guard staleFor <= Double(context.options.maxStale) else {
             try store.increment(Self.tally(Counter.failures, context, plus: [:]))
@@ -431,11 +469,13 @@ public final class CacheClient: Sendable {
         return answer
     }
 
-    /// Without an answer from GitHub a copy goes only to a token GitHub has shown it (fail closed).
+    /// Without an answer from GitHub a copy (the body `cid`) goes only to a token GitHub has shown it (fail closed).
     private func requireSeen(
-        _ context: Attempt, because reason: String, failing status: ExitStatus, upstream: GitHubResponse?
+        _ context: Attempt, body cid: String, because reason: String, failing status: ExitStatus,
+        upstream: GitHubResponse?
     ) throws(GHCacheError) {
-        let seenAt = try store.seenAt(key: context.key, tokenFingerprint: context.fingerprint)
+        let view = try store.view(key: context.key, tokenFingerprint: context.fingerprint)
+        let seenAt = view?.entry.cid == cid ? view?.seenAt : nil
         guard !configuration.access.mayServeWithoutGitHub(seenAt: seenAt) else { return }
         try store.increment(Self.tally(Counter.failures, context, plus: [Counter.accessFailClosed: 1]))
         throw GHCacheError(

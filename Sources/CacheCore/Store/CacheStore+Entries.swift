@@ -20,10 +20,7 @@ extension CacheStore {
     public func entry(forKey key: String) throws(GHCacheError) -> CacheEntry? {
         do {
             // One statement is atomic: no transaction needed around it.
-            return try pool.unsafeRead { db in
-                try Row.fetchOne(db.cachedStatement(sql: "\(CacheEntry.select) WHERE e.key = ?"), arguments: [key])
-                    .map(CacheEntry.init(row:))
-            }
+            return try pool.unsafeRead { db in try Self.entry(db, key: key) }
         } catch {
             throw storeError(error, path: path)
         }
@@ -43,17 +40,6 @@ extension CacheStore {
         }
     }
 
-    /// When GitHub last showed `key`'s current body to the token of `tokenFingerprint` (it fetched it, or a
-    /// conditional request of its was answered `304`; for a peer's copy, when the peer saw it), or `nil`: the
-    /// `validators` rows are the body's seen-by set (they are dropped whenever the body changes).
-    public func seenAt(key: String, tokenFingerprint: String) throws(GHCacheError) -> Double? {
-        try read { db in
-            try Double.fetchOne(
-                db, sql: "SELECT updated_at FROM validators WHERE key = ? AND token_fp = ?",
-                arguments: [key, tokenFingerprint])
-        }
-    }
-
     /// The validators this token fingerprint received for `key`.
     public func validators(forKey key: String, tokenFingerprint: String) throws(GHCacheError) -> Validators? {
         try read { db in
@@ -67,8 +53,8 @@ extension CacheStore {
     /// Stores a response just fetched from GitHub (status 2xx, GET only), its validators under the
     /// token fingerprint, releases the fetch lease of `owner`, and adds `counters`, atomically.
     ///
-    /// Validators other tokens received for the old body are dropped when the body changed: they describe
-    /// another body. For the same body (another token's charged 200) they are kept.
+    /// When the body changed, the old one stays as a variant for the tokens GitHub showed it
+    /// (``keepReplacedBody(_:key:newCID:)``); the token's row now names the new body.
     @discardableResult
     public func storeFetched(
         _ response: GitHubResponse, target: RequestTarget, ttl: Int, tokenFingerprint: String, now: Double,
@@ -79,7 +65,7 @@ extension CacheStore {
         let cid = ContentID.of(response.body)
         return try write { db in
             let seq = try Self.nextSeq(db)
-            let previousCID = try String.fetchOne(db, sql: "SELECT cid FROM entries WHERE key = ?", arguments: [key])
+            try Self.keepReplacedBody(db, key: key, newCID: cid)
             try db.execute(
                 sql:
                     "INSERT OR REPLACE INTO entries (\(CacheEntry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -88,16 +74,12 @@ extension CacheStore {
                     CacheEntry.encodeHeaders(kept), response.body, cid, now, now + Double(ttl), now, "local", nil,
                     seq, response.body.count,
                 ])
-            if previousCID != cid {
-                try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [key])
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM validators WHERE key = ? AND token_fp = ?", arguments: [key, tokenFingerprint])
-            }
             // The token's row records that GitHub showed it this body now (the seen-by set), validators or not.
             try db.execute(
-                sql: "INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key, tokenFingerprint, kept["etag"], kept["last-modified"], now])
+                sql: """
+                    INSERT OR REPLACE INTO validators (key, token_fp, etag, last_modified, updated_at, cid)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [key, tokenFingerprint, kept["etag"], kept["last-modified"], now, cid])
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
             return try Row.fetchOne(
@@ -107,34 +89,41 @@ extension CacheStore {
         }.unwrapped(or: GHCacheError("the entry for \(target) vanished while being written", exitStatus: .store))
     }
 
-    /// After a `304 Not Modified`: restarts the entry's clock (`fetched_at` = now, new TTL), makes it
-    /// a local entry, records the validators under the token fingerprint, releases the lease and
-    /// adds `counters`. Returns the refreshed entry, or `nil` if it was deleted meanwhile.
+    /// After a `304 Not Modified` for the body `cid` (the entry's, or a variant's: the one whose `ETag` GitHub
+    /// matched): restarts that body's clock (`fetched_at` = now, new TTL) — the entry's also makes it a local
+    /// entry — records the validators under the token fingerprint (the token's proof for that body), releases the
+    /// lease and adds `counters`. Returns the refreshed body, or `nil` if it was deleted meanwhile.
     public func refreshValidated(
-        key: String, ttl: Int, tokenFingerprint: String, validators: Validators, now: Double, leaseOwner: String?,
-        counters: [String: Int]
+        key: String, cid: String, ttl: Int, tokenFingerprint: String, validators: Validators, now: Double,
+        leaseOwner: String?, counters: [String: Int]
     ) throws(GHCacheError) -> CacheEntry? {
         try write { db in
-            let seq = try Self.nextSeq(db)
             try db.execute(
-                sql: """
-                    UPDATE entries SET fetched_at = ?, expires_at = ?, last_access = ?, origin = 'local',
-                        origin_peer = NULL, seq = ? WHERE key = ?
-                    """, arguments: [now, now + Double(ttl), now, seq, key])
-            guard db.changesCount > 0 else { return nil }
+                sql: "UPDATE variants SET fetched_at = ?, expires_at = ? WHERE key = ? AND cid = ?",
+                arguments: [now, now + Double(ttl), key, cid])
+            if db.changesCount == 0 {
+                let seq = try Self.nextSeq(db)
+                try db.execute(
+                    sql: """
+                        UPDATE entries SET fetched_at = ?, expires_at = ?, last_access = ?, origin = 'local',
+                            origin_peer = NULL, seq = ? WHERE key = ? AND cid = ?
+                        """, arguments: [now, now + Double(ttl), now, seq, key, cid])
+                guard db.changesCount > 0 else { return nil }
+            }
             // A 304 to this token proves GitHub shows it this body: its row is the proof (and its validators).
             try db.execute(
                 sql: """
-                    INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (key, token_fp) DO UPDATE SET etag = coalesce(excluded.etag, etag),
-                        last_modified = coalesce(excluded.last_modified, last_modified), updated_at = excluded.updated_at
-                    """, arguments: [key, tokenFingerprint, validators.etag, validators.lastModified, now])
+                    INSERT INTO validators (key, token_fp, etag, last_modified, updated_at, cid) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (key, token_fp) DO UPDATE SET
+                        etag = iif(cid IS excluded.cid, coalesce(excluded.etag, etag), excluded.etag),
+                        last_modified = iif(cid IS excluded.cid, coalesce(excluded.last_modified, last_modified),
+                            excluded.last_modified),
+                        updated_at = excluded.updated_at, cid = excluded.cid
+                    """,
+                arguments: [key, tokenFingerprint, validators.etag, validators.lastModified, now, cid])
             if let leaseOwner { try Self.deleteLease(db, key: key, owner: leaseOwner) }
             try Self.bump(db, counters)
-            return try Row.fetchOne(
-                db, sql: "\(CacheEntry.select) WHERE e.key = ?", arguments: [key]
-            )
-            .map(CacheEntry.init(row:))
+            return try Self.body(db, key: key, cid: cid)
         }
     }
 

@@ -67,7 +67,16 @@ extension CacheStore {
                                 WHERE running > ?)
                             """, arguments: [maxBytes])
                     report.evictedForBytes = db.changesCount
-                    try db.execute(sql: "DELETE FROM validators WHERE key NOT IN (SELECT key FROM entries)")
+                    try db.execute(
+                        sql: "DELETE FROM variants WHERE expires_at + ? < ? OR key NOT IN (SELECT key FROM entries)",
+                        arguments: [Double(maxStale), now])
+                    try db.execute(
+                        sql: """
+                            DELETE FROM validators WHERE
+                                NOT EXISTS (SELECT 1 FROM entries e WHERE e.key = validators.key AND e.cid = validators.cid)
+                                AND NOT EXISTS (SELECT 1 FROM variants w
+                                    WHERE w.key = validators.key AND w.cid = validators.cid)
+                            """)
                     try db.execute(sql: "DELETE FROM entry_access WHERE key NOT IN (SELECT key FROM entries)")
                     try db.execute(sql: "DELETE FROM fetch_locks WHERE expires_at < ?", arguments: [now])
                     // A mark more than a day ahead is none GitHub set (an older version stored `Retry-After: 1e300`).

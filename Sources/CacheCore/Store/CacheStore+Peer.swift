@@ -56,8 +56,8 @@ extension CacheStore {
     /// entry in ``Counter/peerStored``; the caller counts the others.
     ///
     /// The entry's ``ReplicatedEntry/validators`` are stored with it (and only when it is stored), so a
-    /// runner whose token has the same fingerprint revalidates the copy with `If-None-Match`. Validators
-    /// held for another body are dropped first.
+    /// runner whose token has the same fingerprint revalidates the copy with `If-None-Match`. A body it replaces
+    /// stays as a variant for the tokens that were shown it (``keepReplacedBody(_:key:newCID:)``).
     @discardableResult
     public func upsertFromPeer(_ verified: VerifiedEntry, peer: String, now: Double) throws(GHCacheError)
         -> PeerUpsertOutcome
@@ -75,6 +75,7 @@ extension CacheStore {
                     ReplicatedEntry.milliseconds(storedAt) == entry.fetchedAtMilliseconds && storedCID == entry.cid
                 return same ? .duplicate : .notNewer
             }
+            try Self.keepReplacedBody(db, key: entry.key, newCID: entry.cid)
             let seq = try Self.nextSeq(db)
             let lastAccess: Double = existing?["last_access"] ?? now
             try db.execute(
@@ -89,9 +90,6 @@ extension CacheStore {
             if let invalidatedAt: Double = existing?["invalidated_at"] {
                 try db.execute(
                     sql: "UPDATE entries SET invalidated_at = ? WHERE key = ?", arguments: [invalidatedAt, entry.key])
-            }
-            if existing?["cid"] != entry.cid {
-                try db.execute(sql: "DELETE FROM validators WHERE key = ?", arguments: [entry.key])
             }
             try Self.storePeerValidators(db, entry)
             try Self.bump(db, [Counter.peerStored: 1])

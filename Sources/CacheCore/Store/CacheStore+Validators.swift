@@ -3,25 +3,21 @@ import GRDB
 
 /// Validators that travel with replicated entries (docs/PROTOCOL.md §4): read for publishing, stored on receipt.
 ///
-/// Invariant the store keeps: every `validators` row of a key belongs to the entry's current body. A new body
-/// (``storeFetched(_:target:ttl:tokenFingerprint:now:leaseOwner:counters:)``, or a peer's copy with another CID)
-/// drops the key's validators first.
+/// Each `validators` row names the body (`cid`) it belongs to: the entry's, or a variant's (CacheStore+Views).
 extension CacheStore {
     /// `row` as it is replicated: its ``ReplicatedEntry`` with the validators tokens received for this body,
     /// newest first, at most ``TokenValidator/maxPerEntry``. Validators of unauthenticated requests are left out
     /// (GitHub binds those to this machine's address, so no other runner could use them), and so is anything
-    /// not fit to travel (``TokenValidator/isWellFormed``). If the entry's body changed since `row` was read,
-    /// no validators are attached (they would describe another body).
+    /// not fit to travel (``TokenValidator/isWellFormed``). Only the rows of `row`'s body travel.
     public func replicable(_ row: CacheEntry) throws(GHCacheError) -> ReplicatedEntry {
         var entry = row.replicated
         entry.validators = try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT v.token_fp, v.etag, v.last_modified, v.updated_at FROM validators v
-                    JOIN entries e ON e.key = v.key
-                    WHERE v.key = ? AND e.cid = ? AND v.token_fp != ?
-                    ORDER BY v.updated_at DESC, v.token_fp
+                    SELECT token_fp, etag, last_modified, updated_at FROM validators
+                    WHERE key = ? AND cid = ? AND token_fp != ?
+                    ORDER BY updated_at DESC, token_fp
                     """, arguments: [row.key, row.cid, TokenFingerprinter.anonymous]
             )
             .map {
@@ -48,14 +44,14 @@ extension CacheStore {
         where validator.isWellFormed && seen.insert(validator.tokenFingerprint).inserted {
             try db.execute(
                 sql: """
-                    INSERT INTO validators (key, token_fp, etag, last_modified, updated_at) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO validators (key, token_fp, etag, last_modified, updated_at, cid) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (key, token_fp) DO UPDATE SET etag = excluded.etag,
-                        last_modified = excluded.last_modified, updated_at = excluded.updated_at
+                        last_modified = excluded.last_modified, updated_at = excluded.updated_at, cid = excluded.cid
                     WHERE excluded.updated_at >= validators.updated_at
                     """,
                 arguments: [
                     entry.key, validator.tokenFingerprint, validator.etag, validator.lastModified,
-                    min(validator.seenAt ?? entry.fetchedAt, entry.fetchedAt),
+                    min(validator.seenAt ?? entry.fetchedAt, entry.fetchedAt), entry.cid,
                 ])
         }
     }

@@ -16,6 +16,9 @@ import GRDB
 ///   also checked on read): only the token that received an answer is served it. Never replicated.
 /// - `graphql_rate_limit` (v4): the last GraphQL rate-limit headers (`x-ratelimit-resource: graphql`), apart from
 ///   REST's `rate_limit`.
+/// - `validators.cid` (v5): which body GitHub showed the token (`NULL` in rows written before v5: the entry's).
+/// - `variants` (v5): the other bodies of a key that tokens were shown (a repository's `permissions` differ per
+///   token), each with its own fetch time; a token is served the body its `validators` row names. Never replicated.
 /// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
@@ -124,6 +127,24 @@ enum Schema {
                         reset_at REAL,
                         resource TEXT,
                         observed_at REAL NOT NULL
+                    );
+                    """)
+        }
+        migrator.registerMigration(names[4]) { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE validators ADD COLUMN cid TEXT;
+                    UPDATE validators SET cid = (SELECT e.cid FROM entries e WHERE e.key = validators.key);
+                    CREATE TABLE variants (
+                        key TEXT NOT NULL,
+                        cid TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        fetched_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        size INTEGER NOT NULL,
+                        PRIMARY KEY (key, cid)
                     );
                     """)
         }

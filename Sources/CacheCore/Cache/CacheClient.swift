@@ -77,7 +77,7 @@ public final class CacheClient: Sendable {
         context.fingerprint = try fingerprint(token)
         if let entry {
             // The body GitHub showed this token (the entry's, or a variant: docs/TRUST.md).
-            context.view = try store.view(key: key, tokenFingerprint: context.fingerprint)
+            context.view = try store.view(key: key, tokenFingerprint: context.fingerprint, entry: entry)
             if rule.mode != .fleet, !options.revalidate {
                 // A fresh copy is served to a token GitHub has shown it within CACHE_ACCESS_TTL: the one access rule.
                 if let view = context.view, view.entry.isFresh(ttl: ttl, now: now),

@@ -22,15 +22,20 @@ extension CacheStore {
     public static let maxVariantsPerKey = 4
 
     /// The body GitHub last showed the token of `tokenFingerprint` for `key`, and when; `nil` when it was shown
-    /// none the store still holds.
-    public func view(key: String, tokenFingerprint: String) throws(GHCacheError) -> TokenView? {
+    /// none the store still holds. `entry`, the key's entry when the caller has just read it, saves reading it again.
+    public func view(key: String, tokenFingerprint: String, entry: CacheEntry? = nil) throws(GHCacheError)
+        -> TokenView?
+    {
         try read { db in
             guard
                 let seen = try Row.fetchOne(
-                    db,
-                    sql: "SELECT cid, etag, last_modified, updated_at FROM validators WHERE key = ? AND token_fp = ?",
+                    db.cachedStatement(
+                        sql:
+                            "SELECT cid, etag, last_modified, updated_at FROM validators WHERE key = ? AND token_fp = ?"
+                    ),
                     arguments: [key, tokenFingerprint]),
-                let body = try Self.body(db, key: key, cid: seen["cid"])
+                let cid: String = seen["cid"],
+                let body = try entry?.cid == cid ? entry : Self.body(db, key: key, cid: cid)
             else { return nil }
             return TokenView(
                 entry: body, seenAt: seen["updated_at"],

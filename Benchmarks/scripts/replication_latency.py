@@ -90,10 +90,18 @@ class Fleet:
              "GITHUB_TOKEN": self.token(index)})
         return process, wait_lines(out, 2, process)[1]
 
-    def get(self, index: int, *args: str) -> None:
+    def get(self, index: int, *args: str, token: str | None = None) -> None:
+        """`ghcache-get ARGS` on runner `index`, with the runner's token or `token` (a job's own)."""
         subprocess.run(
             [f"{self.bin}/ghcache-get", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-            env={**self.base_env(), "CACHE_DIR": self.directory(index), "GITHUB_TOKEN": self.token(index)})
+            env={**self.base_env(), "CACHE_DIR": self.directory(index), "GITHUB_TOKEN": token or self.token(index)})
+
+    def control(self, path: str, body: dict) -> dict:
+        """POSTs `body` to the stand-in's control route `path` (/_standin/...)."""
+        request = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
 
     def charged(self) -> dict:
         with urllib.request.urlopen(self.url + "/_standin/stats") as response:

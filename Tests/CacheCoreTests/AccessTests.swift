@@ -14,6 +14,10 @@ final class AccessTransport: GitHubTransport {
     let drifting = Mutex(false)
     /// Whether GitHub is unreachable.
     let down = Mutex(false)
+    /// Tokens shown other bytes than ``body`` (another role's `permissions`).
+    let views = Mutex<[String: Data]>([:])
+    /// Whether a `304` leaves its `ETag` out.
+    let bareNotModified = Mutex(false)
     private let sent = Mutex<[[String: String]]>([])
 
     init(allowed: Set<String>) { self.allowed = Mutex(allowed) }
@@ -31,6 +35,7 @@ final class AccessTransport: GitHubTransport {
                 status: 404, headers: ["content-type": "application/json"], body: Data(#"{"message":"Not Found"}"#.utf8)
             )
         }
+        let body = views.withLock { $0[token] } ?? self.body
         let etag =
             drifting.withLock { $0 }
             ? "W/\"\(UUID().uuidString)\""
@@ -42,7 +47,8 @@ final class AccessTransport: GitHubTransport {
                 opaque($0.trimmingCharacters(in: .whitespaces)) == opaque(etag)
             })
         {
-            return GitHubResponse(status: 304, headers: ["etag": etag], body: Data())
+            return GitHubResponse(
+                status: 304, headers: bareNotModified.withLock { $0 } ? [:] : ["etag": etag], body: Data())
         }
         return GitHubResponse(status: 200, headers: ["content-type": "application/json", "etag": etag], body: body)
     }
@@ -197,6 +203,46 @@ struct AccessTests {
                 try await world.client("mallory", sharing: "fleet").get(target, options: LookupOptions()).servedFrom
                     == .localHit)
             #expect(world.transport.requests.count == 2)
+        }
+    }
+
+    @Test(
+        "variants: each token is served its own view, stale-if-error too; a 304 naming no offered body is not guessed")
+    func variantsPerToken() async throws {
+        try await Self.with(allowed: ["admin", "reader", "reader2"]) { world in
+            let adminView = Data(#"{"id":1,"private":true,"permissions":{"admin":true}}"#.utf8)
+            world.transport.views.withLock { $0["admin"] = adminView }
+            let target = try world.target()
+            let options = LookupOptions(ttlOverride: 3600)
+            #expect(try await world.client("admin").get(target, options: options).body == adminView)
+            let reader = try await world.client("reader").get(target, options: options)
+            #expect(reader.servedFrom == .miss && reader.body == world.transport.body)
+            // The proof offered the admin's bytes with the reader's ETag for them; GitHub sent the reader's view.
+            #expect(world.transport.requests.last?["if-none-match"]?.contains(",") == false)
+            let sent = world.transport.requests.count
+            for _ in 0..<2 {
+                #expect(try await world.client("admin").get(target, options: options).body == adminView)
+                #expect(try await world.client("reader").get(target, options: options).body == world.transport.body)
+            }
+            #expect(world.transport.requests.count == sent, "both views served from the cache")
+            // A new token proves against both bodies at once; GitHub's ETag says which one it may read.
+            let second = try await world.client("reader2").get(target, options: options)
+            #expect(second.servedFrom == .revalidated && second.body == world.transport.body)
+            #expect(world.transport.requests.last?["if-none-match"]?.split(separator: ",").count == 2)
+            // GitHub down: each token gets its own stale view, never the other's.
+            world.transport.down.withLock { $0 = true }
+            let stale = LookupOptions(ttlOverride: 0)
+            #expect(try await world.client("admin").get(target, options: stale).body == adminView)
+            #expect(try await world.client("reader").get(target, options: stale).body == world.transport.body)
+            // A 304 without an ETag when two bodies were offered: ask again plainly rather than guess.
+            world.transport.down.withLock { $0 = false }
+            world.transport.bareNotModified.withLock { $0 = true }
+            world.advance(400)
+            let before = world.transport.requests.count
+            let plain = try await world.client("reader2").get(target, options: options)
+            #expect(plain.body == world.transport.body && plain.servedFrom == .miss)
+            #expect(world.transport.requests.count == before + 2)
+            #expect(world.transport.requests.last?["if-none-match"] == nil)
         }
     }
 }

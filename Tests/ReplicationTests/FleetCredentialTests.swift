@@ -128,17 +128,25 @@ struct FleetCredentialTests {
                 daemons.append(try await fleet.start("r\(index)", bootstrap: [first.address], secret: old, env: env))
             }
             var paths: [String] = []
-            /// Fetches a new repository through `runner` and waits until every daemon in `holders` has its entry.
+            /// Which daemons seal with the new secret (and accept both).
+            var rotated = [false, false, false]
+            /// Whether runner `index` answers `path` from its own store (no call to GitHub).
+            func holds(_ index: Int, _ path: String) async throws -> Bool {
+                let result = try await fleet.get("r\(index)", "api", path, "--ttl", "600", "--offline")
+                return result.status == 0
+            }
+            /// Fetches a new repository through `runner`; every daemon that can open what `runner` seals (a rotated
+            /// one opens both keys) receives it by gossip, without a restart.
             func add(on runner: Int) async throws {
                 let path = "/repos/octo/rotation-\(paths.count)"
                 paths.append(path)
                 let result = try await fleet.get("r\(runner)", "api", path, "--ttl", "600")
                 #expect(result.status == 0, "\(path) on r\(runner): \(result.stderr)")
-            }
-            /// Whether runner `index` answers `path` from its own store (no call to GitHub).
-            func holds(_ index: Int, _ path: String) async throws -> Bool {
-                let result = try await fleet.get("r\(index)", "api", path, "--ttl", "600", "--offline")
-                return result.status == 0
+                for index in 0..<3 where index != runner && (rotated[index] || !rotated[runner]) {
+                    try await eventually("r\(index) receives \(path) from r\(runner) live", timeout: 10) {
+                        try await holds(index, path)
+                    }
+                }
             }
             func expectEverywhere(_ step: String) async throws {
                 for index in 0..<3 {
@@ -151,14 +159,18 @@ struct FleetCredentialTests {
             }
             func restart(_ index: Int, secret: String, previous: String?) async throws {
                 _ = try await daemons[index].terminate()
-                let peer = daemons[(index + 1) % 3]
+                // The bootstrap list names every runner, as a DNS name of the fleet would: member announcements
+                // sealed with the new secret do not reach the daemons that do not have it yet.
+                let others = daemons.indices.filter { $0 != index }.map { daemons[$0].address }
                 var variables = env
                 if let previous { variables["CACHE_P2P_SHARED_SECRET_PREVIOUS"] = previous }
-                daemons[index] = try await fleet.start(
-                    "r\(index)", bootstrap: [peer.address], secret: secret, env: variables)
+                daemons[index] = try await fleet.start("r\(index)", bootstrap: others, secret: secret, env: variables)
+                let restarted = daemons[index]
+                try await eventually("r\(index) says where its secret comes from") {
+                    restarted.stderr.contains("fleet secret from CACHE_P2P_SHARED_SECRET")
+                }
                 #expect(
-                    daemons[index].stderr.contains("still accepting CACHE_P2P_SHARED_SECRET_PREVIOUS")
-                        == (previous != nil))
+                    restarted.stderr.contains("still accepting CACHE_P2P_SHARED_SECRET_PREVIOUS") == (previous != nil))
             }
 
             try await add(on: 0)
@@ -166,6 +178,7 @@ struct FleetCredentialTests {
             // Step 1: every daemon in turn gets the new secret and keeps accepting the old one.
             for index in 0..<3 {
                 try await restart(index, secret: new, previous: old)
+                rotated[index] = true
                 try await add(on: index)
                 try await add(on: (index + 1) % 3)
             }
@@ -211,7 +224,8 @@ struct FleetCredentialTests {
             for variable in ["GITHUB_TOKEN", "GH_TOKEN"] {
                 let result = try await environment.run(
                     "ghcache-get", ["api", "/repos/octo/app"],
-                    env: ["CACHE_DIR": fleet.directory("endpoint"), "GITHUB_TOKEN": "", variable: long])
+                    env: ["CACHE_DIR": fleet.directory("endpoint"), "GITHUB_TOKEN": ""].merging([variable: long]) { $1 }
+                )
                 #expect(result.status == 0, "\(variable): \(result.stderr)")
             }
             // A token that differs from the long one only in its last characters is its own token: refused here.

@@ -18,21 +18,6 @@ struct FleetCredentialTests {
         return "ghs_1234567_\(header).\(payload).\(signature)"
     }
 
-    /// Starts `count` daemons bootstrapped to the first one and waits until each has heard every other one.
-    private func startFleet(_ fleet: Fleet, _ count: Int, env: [String: String]) async throws -> [PeerProcess] {
-        let first = try await fleet.start("r0", env: env)
-        var daemons = [first]
-        for index in 1..<count {
-            daemons.append(try await fleet.start("r\(index)", bootstrap: [first.address], env: env))
-        }
-        for daemon in daemons {
-            try await eventually("\(daemon.directory) hears every member", timeout: 20) {
-                daemon.stderr.components(separatedBy: "fleet member ").count - 1 >= count - 1
-            }
-        }
-        return daemons
-    }
-
     @Test(
         "a fleet with no credential: runners polling in step with per-job tokens pay one call per window, none unauthenticated"
     )
@@ -42,8 +27,8 @@ struct FleetCredentialTests {
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
             // No GITHUB_TOKEN, no GH_TOKEN, no `gh` on PATH: the daemons have no credential of their own.
-            let daemons = try await startFleet(
-                fleet, 3, env: ["GITHUB_TOKEN": "", "CACHE_SHARING": "verified", "CACHE_REFRESH_AHEAD": "10"])
+            let daemons = try await fleet.startMembers(
+                3, env: ["GITHUB_TOKEN": "", "CACHE_SHARING": "verified", "CACHE_REFRESH_AHEAD": "10"])
             for daemon in daemons {
                 #expect(daemon.stderr.contains("no GitHub credential of its own"), "\(daemon.stderr)")
                 #expect(daemon.stderr.contains("CACHE_REFRESH_AHEAD needs a credential"), "\(daemon.stderr)")

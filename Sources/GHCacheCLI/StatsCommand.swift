@@ -20,11 +20,12 @@ public struct StatsCommand: ContextCommand {
             rate_limit {remaining, limit, reset, observed_at}, store_bytes, \
             gossip {sent, received, rejected {reason: n}}, \
             sync {sessions, entries_received, entries_sent, rejected {reason: n}}, \
-            fill {filled, served, fallbacks, rejected {reason: n}, refresh_ahead}, \
+            fill {filled, served, leases, fallbacks, rejected {reason: n}, refresh_ahead}, \
             access {proofs, proofs_free, denied, drift, fail_closed}
 
             fill.filled counts misses of this runner that the key's owner in the fleet fetched (or \
-            revalidated) for it; fill.served the fills this daemon answered as an owner; \
+            revalidated) for it; fill.served the fills this daemon answered as an owner; fill.leases the \
+            fetches this daemon, an owner without a GitHub credential, handed to a runner that asked; \
             fill.fallbacks owners that failed (the next owner, then a local fetch, answered); \
             fill.refresh_ahead revalidations sent just before expiry for keys still being polled. \
             access counts the work of CACHE_SHARING=verified: conditional requests a token made to prove it may \
@@ -128,7 +129,8 @@ public struct StatsCommand: ContextCommand {
 
     static func fillRow(_ stats: CacheStats) -> String {
         let refused = stats.fillRejected.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        return "filled \(stats.fills), served \(stats.fillsServed), fallbacks \(stats.fillFallbacks), "
+        return
+            "filled \(stats.fills), served \(stats.fillsServed), leases \(stats.fillLeases), fallbacks \(stats.fillFallbacks), "
             + "refresh-ahead \(stats.refreshAhead)"
             + (refused.isEmpty ? "" : ", refused answers: " + refused.joined(separator: ", "))
     }

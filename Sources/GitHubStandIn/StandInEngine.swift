@@ -84,6 +84,7 @@ final class StandInEngine: Sendable {
         }
 
         let credential = Self.credential(request.headers)
+        if case .anonymous = credential { state.stats.anonymous += 1 }
         let isGraphQL = request.method == .POST && (request.path == "/graphql" || request.path == "/api/graphql")
         // GraphQL has its own rate-limit bucket per token.
         let budgetKey: String

@@ -17,6 +17,8 @@ public struct StandInStats: Sendable, Codable, Equatable {
     public var notCharged = 0
     /// Every API request received: `charged + notCharged`.
     public var total = 0
+    /// API requests received without an `Authorization` header.
+    public var anonymous = 0
     /// Counts by request URI as received (path and query).
     public var byPath: [String: PathCounts] = [:]
 
@@ -26,7 +28,7 @@ public struct StandInStats: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case charged
         case notCharged = "not_charged"
-        case total
+        case total, anonymous
         case byPath = "by_path"
     }
 

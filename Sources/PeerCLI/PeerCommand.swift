@@ -28,8 +28,11 @@ public struct PeerCommand: AsyncParsableCommand {
             $CACHE_DIR/api.sock`, or PyGithub, octokit and go-github at http://HOST:PORT. With \
             CACHE_ENABLE_P2P=false only the local endpoint runs (no libp2p, no fleet secret needed).
 
-            All runners of a fleet need the same CACHE_P2P_SHARED_SECRET (falling back to GH_TOKEN, \
-            GITHUB_TOKEN, then `gh auth token`). The identity key ($CACHE_DIR/peer-identity.key) keeps \
+            All runners of a fleet need the same CACHE_P2P_SHARED_SECRET, or CACHE_P2P_SHARED_SECRET_FILE \
+            naming a file that holds it (falling back to a long-lived GH_TOKEN, GITHUB_TOKEN, then `gh auth \
+            token`; an installation or per-job ghs_ token is refused). To rotate it, give every runner the new \
+            secret with the old one in CACHE_P2P_SHARED_SECRET_PREVIOUS, restarting them one by one, then drop \
+            the previous one (README, "Rotating the fleet secret"). The identity key ($CACHE_DIR/peer-identity.key) keeps \
             the peer ID stable across restarts. See docs/FLEET.md.
 
             Finding peers: on one LAN nothing else is needed, the daemons find each other with mDNS \
@@ -183,8 +186,9 @@ struct PeerRunCommand: AsyncParsableCommand {
                 logger: logger)
             for warning in started.warnings { Output.warn(warning) }
             Output.line(([started.peerID] + started.addresses).joined(separator: "\n"))
+            let rotation: String = secret.previous == nil ? "" : " (still accepting \(FleetSecret.previousVariable))"
             Output.stderr(
-                "ghcache-peer \(started.peerID) listening; fleet secret from \(secret.source.rawValue); "
+                "ghcache-peer \(started.peerID) listening; fleet secret from \(secret.source.rawValue)\(rotation); "
                     + "topic \(started.topic); dialling \(started.bootstrapCount) bootstrap peer(s); "
                     + (started.mdnsEnabled
                         ? "mDNS on"
@@ -224,16 +228,26 @@ struct PeerRunCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// The fleet secret, or a message saying how to set one.
+    /// The fleet secret (and the previous one, during a rotation), or a message saying how to set one.
     static func fleetSecret(_ configuration: Configuration) throws(GHCacheError) -> FleetSecret {
         var settings: [String: String] = [:]
         settings[ConfigVariable.p2pSharedSecret.rawValue] = configuration.p2pSharedSecret
+        settings[ConfigVariable.p2pSharedSecretFile.rawValue] = configuration.p2pSharedSecretFile
+        settings[ConfigVariable.p2pSharedSecretPrevious.rawValue] = configuration.p2pSharedSecretPrevious
+        settings[ConfigVariable.p2pSharedSecretPreviousFile.rawValue] = configuration.p2pSharedSecretPreviousFile
         settings[ConfigVariable.ghToken.rawValue] = configuration.ghToken
         settings[ConfigVariable.githubToken.rawValue] = configuration.githubToken
-        guard let secret = FleetSecret.resolve(settings: settings, environment: configuration.environment) else {
+        let found: FleetSecret?
+        do throws(FleetSecretError) {
+            found = try FleetSecret.resolve(settings: settings, environment: configuration.environment)
+        } catch {
+            throw GHCacheError(error.message, exitStatus: .usage)
+        }
+        guard let secret = found else {
             throw GHCacheError(
-                "no fleet secret: set CACHE_P2P_SHARED_SECRET to the same value on every runner of the fleet "
-                    + "(GH_TOKEN, GITHUB_TOKEN or `gh auth token` are used when it is unset)", exitStatus: .usage)
+                "no fleet secret: set CACHE_P2P_SHARED_SECRET (or CACHE_P2P_SHARED_SECRET_FILE) to the same value on "
+                    + "every runner of the fleet (a long-lived GH_TOKEN, GITHUB_TOKEN or `gh auth token` is used when "
+                    + "it is unset)", exitStatus: .usage)
         }
         return secret
     }

@@ -24,16 +24,25 @@ public struct FleetCodec: Sendable {
     public let tokenTTL: Duration
     /// Token timestamps and fetch times may lie this far in the future.
     public let maxClockSkew: Duration
+    /// The topics of the previous fleet keys (a rotation in progress): subscribed to, never published on.
+    public let previousTopics: [String]
     let fernet: Fernet
+    /// The previous fleet keys: what they sealed is still opened (like Python's `MultiFernet`); nothing is sealed
+    /// with them.
+    let previous: [Fernet]
 
-    /// A codec for the fleet key with the given replay bound and clock-skew tolerance.
+    /// A codec for the fleet key with the given replay bound and clock-skew tolerance; messages sealed with a key of
+    /// `previous` are opened too (a rotation of the fleet secret, docs/PROTOCOL.md §1).
     public init(
-        key: FleetKey, tokenTTL: Duration = defaultTokenTTL, maxClockSkew: Duration = defaultMaxClockSkew
+        key: FleetKey, previous: [FleetKey] = [], tokenTTL: Duration = defaultTokenTTL,
+        maxClockSkew: Duration = defaultMaxClockSkew
     ) {
         self.topic = key.topic
         self.tokenTTL = tokenTTL
         self.maxClockSkew = maxClockSkew
         self.fernet = Fernet(key: key)
+        self.previous = previous.map(Fernet.init(key:))
+        self.previousTopics = previous.map(\.topic).filter { $0 != key.topic }
     }
 
     /// The message data for `entry`: the ASCII bytes of a Fernet token stamped `now`.
@@ -64,8 +73,8 @@ public struct FleetCodec: Sendable {
         guard message.allSatisfy({ $0 < 0x80 }), let token = String(bytes: message, encoding: .ascii) else {
             throw Rejection(.undecryptable, "message is not an ASCII Fernet token")
         }
-        do {
-            return try fernet.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
+        do throws(FernetError) {
+            return try decrypt(token, now: now)
         } catch {
             switch error {
             case .expired: throw Rejection(.expired, error.description)
@@ -74,5 +83,19 @@ public struct FleetCodec: Sendable {
             default: throw Rejection(.undecryptable, error.description)
             }
         }
+    }
+
+    /// The plaintext of `token` under the fleet key or, failing its signature, a previous key (the first whose
+    /// signature matches opens it; its other checks then apply as they would to the current key's).
+    private func decrypt(_ token: String, now: Date) throws(FernetError) -> Data {
+        let keys = [fernet] + previous
+        for (index, key) in keys.enumerated() {
+            do throws(FernetError) {
+                return try key.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
+            } catch .invalidSignature where index < keys.count - 1 {
+                continue
+            }
+        }
+        throw .invalidSignature
     }
 }

@@ -188,6 +188,24 @@ struct TravellingValidatorTests {
         }
     }
 
+    @Test(
+        "fingerprints cover the whole token: long installation tokens that differ at the end differ; the lean front agrees"
+    )
+    func wholeTokenFingerprint() {
+        let key = [UInt8](repeating: 9, count: 32)
+        let fingerprinter = TokenFingerprinter(key: SymmetricKey(data: key))
+        let stem = "ghs_1234567_" + String(repeating: "eyJhbGciOiJSUzI1NiJ9.", count: 24)
+        let (one, two) = (stem + "AAAA", stem + "AAAB")
+        #expect(one.count > 500)
+        #expect(fingerprinter.fingerprint(one) != fingerprinter.fingerprint(two))
+        // ghcache-get's lean front computes the fingerprint without swift-crypto: the same bytes for any length.
+        for token in [one, two, "t0ken"] {
+            #expect(
+                fingerprinter.fingerprint(token)
+                    == hexString(SHA256Digest.hmac(key: key, message: Array(token.utf8)).prefix(16)))
+        }
+    }
+
     @Test("install writes the key atomically (0600) and only when it differs; fingerprints follow the file")
     func installFingerprintKey() async throws {
         let directory = try TemporaryDirectory()

@@ -38,6 +38,10 @@ struct BoundsAndRedactionTests {
         #expect(Redaction.redact("Authorization: Bearer abcdef123456\r") == "Authorization: Bearer [redacted]\\r")
         #expect(Redaction.redact("token ghp_0123456789abcdefABCDEF0123") == "token [redacted]")
         #expect(Redaction.redact("see github_pat_11AAAAAAA0_abcdefghijk here") == "see [redacted] here")
+        // 2026 installation tokens are JWT-like: dots and base64url dashes belong to the token; a final dot does not.
+        let installation = "ghs_12345_eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0-x_.Qx-9_zKabc"
+        #expect(Redaction.redact("used \(installation).") == "used [redacted].")
+        #expect(Redaction.redact("GITHUB_TOKEN=\(installation) x") == "GITHUB_TOKEN=[redacted] x")
         // Ordinary words after "token" stay.
         #expect(
             Redaction.redact("no GitHub token (GITHUB_TOKEN, GH_TOKEN)") == "no GitHub token (GITHUB_TOKEN, GH_TOKEN)")

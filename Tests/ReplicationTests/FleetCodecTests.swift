@@ -27,6 +27,27 @@ import Testing
         #expect(codec.topic == Fixtures.key.topic)
     }
 
+    @Test("during a rotation, messages of the previous key open, messages are sealed with the new one only")
+    func rotation() throws {
+        let old = FleetCodec(key: FleetKey(secret: "old"))
+        let new = FleetCodec(key: FleetKey(secret: "new"))
+        let rotating = FleetCodec(key: FleetKey(secret: "new"), previous: [FleetKey(secret: "old")])
+        let entry = Fixtures.entry()
+        #expect(try rotating.open(try old.seal(entry, now: now), now: now).entry == entry)
+        #expect(try rotating.open(try new.seal(entry, now: now), now: now).entry == entry)
+        let sealed = try rotating.seal(entry, now: now)
+        #expect(try new.open(sealed, now: now).entry == entry)
+        #expect(reason { try old.open(sealed, now: now).entry } == .undecryptable)
+        #expect(
+            reason {
+                try rotating.open(try FleetCodec(key: FleetKey(secret: "other")).seal(entry, now: now), now: now).entry
+            } == .undecryptable)
+        // The previous key's checks still apply: an old message past the replay bound is expired, not undecryptable.
+        #expect(reason { try rotating.open(try old.seal(entry, now: now), now: now + 3600).entry } == .expired)
+        #expect(rotating.topic == new.topic && rotating.previousTopics == [old.topic])
+        #expect(FleetCodec(key: FleetKey(secret: "new"), previous: [FleetKey(secret: "new")]).previousTopics.isEmpty)
+    }
+
     @Test("the largest message fits in one gossipsub RPC with its fields, so receivers see and count it")
     func largestMessageFitsInOneRPC() throws {
         // A signed message as Publisher sends it: a 52-character topic, a 38-byte Ed25519 peer ID, an 8-byte

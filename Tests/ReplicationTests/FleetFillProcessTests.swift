@@ -11,22 +11,6 @@ import Testing
 /// `$CACHE_DIR/api.sock`), against the stand-in.
 @Suite("fleet fill with real daemons", .serialized)
 struct FleetFillProcessTests {
-    /// Starts `count` daemons bootstrapped to the first one only, and waits until each has heard every other one's
-    /// member announcement.
-    private func startFleet(_ fleet: Fleet, _ count: Int, env: [String: String] = [:]) async throws -> [PeerProcess] {
-        let first = try await fleet.start("r0", env: env)
-        var daemons = [first]
-        for index in 1..<count {
-            daemons.append(try await fleet.start("r\(index)", bootstrap: [first.address], env: env))
-        }
-        for daemon in daemons {
-            try await eventually("\(daemon.directory) hears every member", timeout: 20) {
-                daemon.stderr.components(separatedBy: "fleet member ").count - 1 >= count - 1
-            }
-        }
-        return daemons
-    }
-
     private func runsKey(_ server: StandInServer) throws -> String {
         try RequestTarget("/repos/octo/app/actions/runs?status=queued", apiBase: server.baseURL).key
     }
@@ -38,7 +22,7 @@ struct FleetFillProcessTests {
         try await Environment.with { environment in
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let daemons = try await startFleet(fleet, 5)
+            let daemons = try await fleet.startMembers(5)
             for window in 0..<3 {
                 if window > 0 {
                     if changing { _ = try environment.server.mutate(path: "/repos/octo/app/actions/runs") }
@@ -73,7 +57,7 @@ struct FleetFillProcessTests {
         try await Environment.with { environment in
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let daemons = try await startFleet(fleet, 3, env: ["CACHE_FILL_TIMEOUT": "4"])
+            let daemons = try await fleet.startMembers(3, env: ["CACHE_FILL_TIMEOUT": "4"])
             let peers = try daemons.map { try PeerID(parsing: $0.peerID) }
             let owner = try #require(Membership.rank(peers, key: try runsKey(environment.server)).first)
             let ownerIndex = try #require(peers.firstIndex(of: owner))
@@ -99,8 +83,8 @@ struct FleetFillProcessTests {
         try await Environment.with { environment in
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let daemons = try await startFleet(
-                fleet, 3, env: ["CACHE_HTTP_LISTEN": "127.0.0.1:0", "CACHE_WEBHOOK_SECRET": secret])
+            let daemons = try await fleet.startMembers(
+                3, env: ["CACHE_HTTP_LISTEN": "127.0.0.1:0", "CACHE_WEBHOOK_SECRET": secret])
             let uri = "/repos/octo/app/actions/runs"
             for index in daemons.indices {
                 #expect(try await fleet.get("r\(index)", "api", uri, "--ttl", "600").status == 0)

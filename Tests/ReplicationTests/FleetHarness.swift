@@ -36,6 +36,22 @@ final class Fleet: Sendable {
         return PeerProcess(process: process.process, directory: process.directory, lines: lines)
     }
 
+    /// Starts `count` daemons (`r0`, `r1`...) bootstrapped to the first one only, and waits until each has heard every
+    /// other one's member announcement.
+    func startMembers(_ count: Int, env: [String: String] = [:]) async throws -> [PeerProcess] {
+        let first = try await start("r0", env: env)
+        var daemons = [first]
+        for index in 1..<count {
+            daemons.append(try await start("r\(index)", bootstrap: [first.address], env: env))
+        }
+        for daemon in daemons {
+            try await eventually("\(daemon.directory) hears every member", timeout: 20) {
+                daemon.stderr.components(separatedBy: "fleet member ").count - 1 >= count - 1
+            }
+        }
+        return daemons
+    }
+
     /// Starts `ghcache-peer` without waiting for it (for start-up failures).
     func launch(
         _ name: String, bootstrap: [String] = [], secret: String = Fleet.secret, port: Int = 0,

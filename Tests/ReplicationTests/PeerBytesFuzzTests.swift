@@ -33,6 +33,31 @@ import Testing
         }
     }
 
+    @Test("the lease is optional on the wire both ways: older runners and owners keep working")
+    func fillLeaseFields() throws {
+        let target = try RequestTarget("/repos/octo/app/actions/runs?status=queued", apiBase: apiBase)
+        let old = Data(
+            """
+            {"key":"\(target.key)","url":"\(target.pathAndQuery)","accept":"\(target.accept)",\
+            "api_version":"\(target.apiVersion)","ttl":60,"no_cache":false}
+            """.utf8)
+        #expect(try JSONDecoder().decode(FillRequest.self, from: old).lease == nil)
+        var request = try JSONDecoder().decode(FillRequest.self, from: old)
+        request.lease = true
+        let encoded = try JSONEncoder().encode(request)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"lease\":true"))
+        #expect(try JSONDecoder().decode(FillRequest.self, from: encoded) == request)
+        let lease = FillAnswer.lease(until: 1_700_000_000.25)
+        let wire = try JSONEncoder().encode(lease)
+        #expect(String(decoding: wire, as: UTF8.self).contains("\"lease_until_ms\":1700000000250"))
+        #expect(try JSONDecoder().decode(FillAnswer.self, from: wire) == lease)
+        #expect(
+            try JSONDecoder().decode(FillAnswer.self, from: Data(#"{"outcome":"ok","detail":"hit"}"#.utf8))
+                == .ok("hit"))
+        #expect(
+            (try? JSONDecoder().decode(FillAnswer.self, from: Data(#"{"outcome":"later","detail":""}"#.utf8))) == nil)
+    }
+
     @Test func fillRequests() throws {
         let target = try RequestTarget("/repos/octo/app/actions/runs?status=queued", apiBase: apiBase)
         let json = Array(

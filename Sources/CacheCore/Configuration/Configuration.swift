@@ -39,6 +39,12 @@ public struct Configuration: Sendable {
     public var bootstrapPeers: [String]
     /// `CACHE_P2P_SHARED_SECRET` as set (see ``fleetSecretCandidates``).
     public var p2pSharedSecret: String?
+    /// `CACHE_P2P_SHARED_SECRET_FILE` as set: the path of a file holding the fleet secret (read by `ghcache-peer`).
+    public var p2pSharedSecretFile: String?
+    /// `CACHE_P2P_SHARED_SECRET_PREVIOUS` as set: the secret being rotated out (still accepted, never used to seal).
+    public var p2pSharedSecretPrevious: String?
+    /// `CACHE_P2P_SHARED_SECRET_PREVIOUS_FILE` as set: the path of a file holding the previous secret.
+    public var p2pSharedSecretPreviousFile: String?
     /// `GITHUB_TOKEN` as set.
     public var githubToken: String?
     /// `GH_TOKEN` as set.
@@ -161,6 +167,10 @@ public struct Configuration: Sendable {
             ?? "0.0.0.0"
         bootstrapPeers = resolver.raw(.bootstrapPeers).map { ValueParsers.listItems($0.value) } ?? []
         p2pSharedSecret = try resolver.value(.p2pSharedSecret, Self.secretExpectation, ValueParsers.secret)
+        p2pSharedSecretFile = resolver.raw(.p2pSharedSecretFile)?.value
+        p2pSharedSecretPrevious = try resolver.value(
+            .p2pSharedSecretPrevious, Self.secretExpectation, ValueParsers.secret)
+        p2pSharedSecretPreviousFile = resolver.raw(.p2pSharedSecretPreviousFile)?.value
         githubToken = try resolver.value(.githubToken, Self.secretExpectation, ValueParsers.secret)
         ghToken = try resolver.value(.ghToken, Self.secretExpectation, ValueParsers.secret)
         apiURL =
@@ -196,7 +206,9 @@ public struct Configuration: Sendable {
                         + "/repos/octo-org/app/actions/runs?status=queued or /orgs/octo-org/actions/runners")
             }
         }
-        for secret in [p2pSharedSecret, githubToken, ghToken, webhookSecret, apiURL.password, apiURL.user] {
+        for secret in [
+            p2pSharedSecret, p2pSharedSecretPrevious, githubToken, ghToken, webhookSecret, apiURL.password, apiURL.user,
+        ] {
             Redaction.register(secret)
         }
         configFile = resolver.file?.path

@@ -51,6 +51,8 @@ public struct CacheStats: Sendable, Equatable {
     public var fills = 0
     /// Fills this daemon answered for other runners as the key's owner.
     public var fillsServed = 0
+    /// Leases this daemon handed out as a key's owner without a credential (the runner fetched it itself).
+    public var fillLeases = 0
     /// Fill attempts that failed over to the next owner or a local fetch.
     public var fillFallbacks = 0
     /// Fill answers refused, by reason (`key_mismatch`, `cid_mismatch`...).
@@ -116,6 +118,7 @@ public struct CacheStats: Sendable, Equatable {
         }
         fills = counters[Counter.fills] ?? 0
         fillsServed = counters[Counter.fillsServed] ?? 0
+        fillLeases = counters[Counter.fillLeases] ?? 0
         fillFallbacks = counters[Counter.fillFallbacks] ?? 0
         refreshAhead = counters[Counter.refreshAhead] ?? 0
         access = AccessCounts(
@@ -168,7 +171,8 @@ public struct CacheStats: Sendable, Equatable {
                 "rejected": syncRejected,
             ] as [String: Any],
             "fill": [
-                "filled": fills, "served": fillsServed, "fallbacks": fillFallbacks, "rejected": fillRejected,
+                "filled": fills, "served": fillsServed, "leases": fillLeases, "fallbacks": fillFallbacks,
+                "rejected": fillRejected,
                 "refresh_ahead": refreshAhead,
             ] as [String: Any],
             "access": [

@@ -17,6 +17,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case listenAddress = "CACHE_LISTEN_ADDRESS"
     case bootstrapPeers = "CACHE_BOOTSTRAP_PEERS"
     case p2pSharedSecret = "CACHE_P2P_SHARED_SECRET"
+    case p2pSharedSecretFile = "CACHE_P2P_SHARED_SECRET_FILE"
+    case p2pSharedSecretPrevious = "CACHE_P2P_SHARED_SECRET_PREVIOUS"
+    case p2pSharedSecretPreviousFile = "CACHE_P2P_SHARED_SECRET_PREVIOUS_FILE"
     case githubToken = "GITHUB_TOKEN"
     case ghToken = "GH_TOKEN"
     case apiURL = "GITHUB_API_URL"
@@ -53,7 +56,9 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .listenPort: "9000"
         case .listenAddress: "0.0.0.0 (all IPv4 interfaces)"
         case .bootstrapPeers: "(empty)"
-        case .p2pSharedSecret: "GH_TOKEN, GITHUB_TOKEN, then `gh auth token`"
+        case .p2pSharedSecret: "GH_TOKEN, GITHUB_TOKEN, then `gh auth token` (long-lived tokens only, never `ghs_`)"
+        case .p2pSharedSecretFile: "(none; a file holding CACHE_P2P_SHARED_SECRET, exclusive with it)"
+        case .p2pSharedSecretPrevious, .p2pSharedSecretPreviousFile: "(none; the secret being rotated out)"
         case .githubToken, .ghToken: "(none)"
         case .apiURL: "https://api.github.com"
         case .fleetFill: "true"
@@ -75,7 +80,7 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     /// Whether values of this variable are secrets that must never be printed.
     public var isSecret: Bool {
         switch self {
-        case .githubToken, .ghToken, .p2pSharedSecret, .webhookSecret: true
+        case .githubToken, .ghToken, .p2pSharedSecret, .p2pSharedSecretPrevious, .webhookSecret: true
         default: false
         }
     }
@@ -102,8 +107,9 @@ extension ConfigVariable {
         case .listenAddress: ValueParsers.ipAddress(text) != nil
         case .apiURL: ValueParsers.plainHTTPURL(text) != nil
         case .prewarm: (try? PathPattern.parseList(text).get()) != nil
-        case .p2pSharedSecret, .githubToken, .ghToken, .webhookSecret: ValueParsers.secret(text) != nil
-        case .cacheDir, .bootstrapPeers: true
+        case .p2pSharedSecret, .p2pSharedSecretPrevious, .githubToken, .ghToken, .webhookSecret:
+            ValueParsers.secret(text) != nil
+        case .cacheDir, .bootstrapPeers, .p2pSharedSecretFile, .p2pSharedSecretPreviousFile: true
         }
     }
 }

@@ -51,6 +51,9 @@ public enum Counter {
     public static let fills = "fills"
     /// Fill requests this daemon answered for other runners as the key's owner.
     public static let fillsServed = "fills_served"
+    /// Leases this daemon, a key's owner without a credential of its own, handed to a runner that then fetched the
+    /// key itself with its caller's token.
+    public static let fillLeases = "fill_leases"
     /// Fill attempts that failed (timeout, dead owner, bad answer) and fell back to the next owner or a local fetch.
     public static let fillFallbacks = "fill_fallbacks"
     /// Prefix of the refused fill answers by reason: `fill_rejected.<reason>` (`key_mismatch`, `cid_mismatch`...).

@@ -90,9 +90,12 @@ public enum Redaction {
         var rest = Substring(text)
         while !rest.isEmpty {
             if let prefix = prefixes.first(where: { rest.hasPrefix($0) }) {
-                let body = rest.dropFirst(prefix.count).prefix {
-                    $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")
+                // Installation tokens since 2026 are JWT-like (`ghs_<app>_<header>.<payload>.<signature>`, base64url
+                // parts): the dots and dashes are part of the token; a dot that ends a sentence is not.
+                var body = rest.dropFirst(prefix.count).prefix {
+                    $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".")
                 }
+                while body.last == "." { body = body.dropLast() }
                 if body.count >= 8 {
                     output += placeholder
                     rest = rest[body.endIndex...]

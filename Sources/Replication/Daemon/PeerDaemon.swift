@@ -78,7 +78,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         settings: PeerDaemonSettings, resources: DaemonResources, host: LibP2P.Host, gossip: GossipSub,
         intake: EntryIntake, lastSeq: Int64, socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>,
         addresses: [Multiaddr], bootstrap: [Multiaddr], bootstrapNames: [Multiaddr], warnings: [String],
-        dhtKey: [UInt8], logger: Logger
+        dhtKey: [UInt8], credential: DaemonCredential, logger: Logger
     ) {
         self.settings = settings
         self.heartbeat = resources.heartbeat
@@ -94,24 +94,28 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         self.membership = membership
         let dialer = Dialer(host: host, maxPeers: settings.maxPeers, ownAddresses: addresses)
         self.dialer = dialer
+        // Without a credential of its own, the keys this daemon owns are fetched by a runner that asks (a lease).
+        let fillTimeout = settings.configuration.fillTimeout
+        let leases =
+            credential.isPresent
+            ? nil : FillLeases(store: resources.store, duration: fillTimeout / 2, clock: resources.clock)
         let fill = FleetFill(
-            host: host, membership: membership, intake: intake,
-            timeout: .milliseconds(Int(settings.configuration.fillTimeout * 1000)),
-            enabled: settings.configuration.fleetFill, logger: logger)
+            host: host, membership: membership, intake: intake, timeout: .milliseconds(Int(fillTimeout * 1000)),
+            enabled: settings.configuration.fleetFill, leases: leases, logger: logger)
         self.fill = fill
         // Refresh-ahead and revalidations after an invalidation go through the fill, so only owners revalidate; the
         // fills this daemon serves as the owner fetch themselves (LookupOptions.askForwarder).
         let client = CacheClient(
             configuration: settings.configuration, store: resources.store, transport: resources.transport,
-            tokens: TokenProvider(configuration: settings.configuration) { logger.notice("\($0)") }, forwarder: fill,
-            observer: publisher, clock: resources.clock)
+            tokens: credential.tokens, forwarder: fill, observer: publisher, clock: resources.clock)
         self.client = client
         self.fillService = FillService(
-            client: client, intake: intake, localPeer: host.peerID.description, logger: logger)
-        self.refreshAhead = RefreshAhead(client: client, logger: logger)
+            client: client, intake: intake, localPeer: host.peerID.description, leases: leases,
+            leaseWait: .milliseconds(Int(fillTimeout * 900)), logger: logger)
+        self.refreshAhead = RefreshAhead(client: client, enabled: credential.isPresent, logger: logger)
         let invalidations = Invalidations(
             store: intake.store, membership: membership, client: client,
-            delay: settings.invalidationRefreshDelay, logger: logger)
+            delay: settings.invalidationRefreshDelay, refreshes: credential.isPresent, logger: logger)
         self.invalidations = invalidations
         self.control = ControlChannel(
             gossip: gossip, codec: intake.codec, membership: membership, addresses: addresses, intake: intake,
@@ -192,7 +196,11 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
             warnings.append("\(error); new rows are published within ~1 s by tailing the store instead")
         }
 
-        let codec = FleetCodec(key: fleetKey)
+        // During a rotation (CACHE_P2P_SHARED_SECRET_PREVIOUS) what the previous key sealed is still opened, and its
+        // topics are still followed; everything this daemon sends is sealed with the new key (docs/PROTOCOL.md §1).
+        let credential = DaemonCredential(configuration: settings.configuration)
+        warnings += DaemonCredential.notices(configuration: settings.configuration, isPresent: credential.isPresent)
+        let codec = FleetCodec(key: fleetKey, previous: settings.secret.previous.map { [FleetKey(secret: $0)] } ?? [])
         let intake = EntryIntake(codec: codec, store: store, logger: logger, clock: resources.clock)
         let gossip = GossipSub(host: host, parameters: settings.gossip)
         let lastSeq: Int64
@@ -206,16 +214,18 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
             settings: settings, resources: resources, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq,
             socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
-            dhtKey: fleetKey.dhtKey, logger: logger)
+            dhtKey: fleetKey.dhtKey, credential: credential, logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
         host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
             await fillService.serve(stream)
         }
-        await gossip.setValidator(topic: codec.topic) { [intake] message in
-            Self.validate(message, intake: intake)
+        for topic in [codec.topic] + codec.previousTopics {
+            await gossip.setValidator(topic: topic) { [intake] message in Self.validate(message, intake: intake) }
         }
-        await gossip.setValidator(topic: daemon.control.topic) { [control = daemon.control] message in
-            control.validate(message)
+        for topic in daemon.control.topics {
+            await gossip.setValidator(topic: topic) { [control = daemon.control] message in
+                control.validate(message)
+            }
         }
         await gossip.start()
         daemon.writeStatus()
@@ -224,13 +234,16 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
 
     /// Runs until a graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) or cancellation, then cleans up.
     public func run() async throws {
-        let messages = await gossip.subscribe(intake.codec.topic)
-        let controlMessages = await gossip.subscribe(control.topic)
+        var streams: [AsyncStream<PubsubMessage>] = []
+        for topic in [intake.codec.topic] + intake.codec.previousTopics + control.topics {
+            streams.append(await gossip.subscribe(topic))
+        }
+        let subscriptions = streams
         writeStatus()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { for await _ in messages {} }  // validated messages are stored by the validator
-                group.addTask { for await _ in controlMessages {} }  // and control messages handled by theirs
+                // Validated messages are stored (entries) or handled (control) by their topic's validator.
+                for messages in subscriptions { group.addTask { for await _ in messages {} } }
                 group.addTask { await self.control.run(interval: self.settings.announceInterval) }
                 group.addTask {
                     await self.refreshAhead.run(

@@ -13,6 +13,8 @@ public enum FillProtocol {
     static let maxOwnersTried = 2
     /// How long a peer whose fill failed is left out of owner lists.
     static let suspectFor: Duration = .seconds(30)
+    /// How often an owner without a credential looks for the row of the runner holding a key's lease.
+    static let leasePollInterval: Duration = .milliseconds(20)
 }
 
 /// What a runner asks the owner of a key (the first frame of a fill stream).
@@ -32,9 +34,12 @@ struct FillRequest: Codable, Sendable, Equatable {
     /// Refresh-ahead: revalidate the owner's copy unless it was refreshed since it entered the refresh window
     /// (absent: `false`).
     var revalidate: Bool?
+    /// The runner can fetch the key itself with its caller's token and takes the fleet's lease on it when the owner
+    /// has no credential of its own (``FillAnswer/Outcome/lease``; absent: `false`, an older runner).
+    var lease: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case key, url, accept, ttl, revalidate
+        case key, url, accept, ttl, revalidate, lease
         case apiVersion = "api_version"
         case noCache = "no_cache"
     }
@@ -50,6 +55,7 @@ struct FillRequest: Codable, Sendable, Equatable {
         ttl = lookup.ttl
         noCache = lookup.options.noCache
         revalidate = lookup.options.revalidate
+        lease = lookup.token != nil ? true : nil
     }
 
     /// The request target, or `nil` when the fields do not hash to ``key`` or are out of bounds.
@@ -72,15 +78,29 @@ struct FillAnswer: Codable, Sendable, Equatable {
         case ok
         /// The runner tries the next owner, then fetches itself.
         case error
+        /// The owner has no credential of its own: the runner fetches the key itself, with its caller's token, and
+        /// holds the fleet's lease on it until ``FillAnswer/leaseUntilMs``; the owner answers the runners that ask
+        /// meanwhile with the row once it arrives (gossip). Sent only to a request with `lease: true`.
+        case lease
     }
 
     /// The outcome (any other value on the wire is `malformed`).
     var outcome: Outcome
-    /// How the owner answered (`hit`, `miss`, `revalidated`, `coalesced`), or why it failed.
+    /// How the owner answered (`hit`, `miss`, `revalidated`, `coalesced`, `relayed`), or why it failed.
     var detail: String
+    /// With `lease`: when the lease ends (Unix milliseconds, the owner's clock); another runner gets it then.
+    var leaseUntilMs: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, detail
+        case leaseUntilMs = "lease_until_ms"
+    }
 
     static func ok(_ detail: String) -> FillAnswer { FillAnswer(outcome: .ok, detail: detail) }
     static func error(_ detail: String) -> FillAnswer {
         FillAnswer(outcome: .error, detail: String(detail.prefix(512)))
+    }
+    static func lease(until: Double) -> FillAnswer {
+        FillAnswer(outcome: .lease, detail: "fetch it yourself", leaseUntilMs: Int64(until * 1000))
     }
 }

@@ -8,17 +8,30 @@ import Synchronization
 /// runner with this daemon's cache client (never handed on to another owner), which serves a fresh copy, or revalidates or fetches it once however
 /// many runners ask at the same time (the store's fetch lease), stores it (the publisher then gossips it) and sends
 /// it back sealed exactly as a gossip message.
+///
+/// An owner without a GitHub credential of its own (``leases`` set) never calls GitHub: it answers a fresh copy,
+/// hands the fetch to a runner that asked (a lease: the runner fetches with its caller's token) and answers the
+/// others with that runner's row when it arrives.
 final class FillService: Sendable {
     let client: CacheClient
     let intake: EntryIntake
     let localPeer: String
+    /// The fleet's leases on the keys this daemon owns, when it has no credential of its own (`nil`: it has one).
+    let leases: FillLeases?
+    /// How long a runner is kept waiting for another's row or the lease (within its `CACHE_FILL_TIMEOUT`).
+    let leaseWait: Duration
     let logger: Logger
     private let admission = PeerAdmission(limit: FillProtocol.maxConcurrentPerPeer)
 
-    init(client: CacheClient, intake: EntryIntake, localPeer: String, logger: Logger) {
+    init(
+        client: CacheClient, intake: EntryIntake, localPeer: String, leases: FillLeases?, leaseWait: Duration,
+        logger: Logger
+    ) {
         self.client = client
         self.intake = intake
         self.localPeer = localPeer
+        self.leases = leases
+        self.leaseWait = leaseWait
         self.logger = logger
     }
 
@@ -37,7 +50,7 @@ final class FillService: Sendable {
             ) { _ in
                 try intake.codec.openMessage(FillRequest.self, from: try await FleetFill.frame(stream, &reader))
             }
-            let frames = await answer(request)
+            let frames = await answer(request, from: peer)
             try await stream.write(frames.flatMap { SyncFrame.payload($0).bytes })
             try await stream.closeWrite()
         } catch let rejection as Rejection {
@@ -51,15 +64,12 @@ final class FillService: Sendable {
     }
 
     /// The response frames for `request`: the answer, and the entry when it is `ok`.
-    private func answer(_ request: FillRequest) async -> [[UInt8]] {
-        let codec = intake.codec
-        func failure(_ detail: String) -> [[UInt8]] {
-            (try? codec.sealMessage(FillAnswer.error(detail))).map { [$0] } ?? []
-        }
+    private func answer(_ request: FillRequest, from peer: PeerID) async -> [[UInt8]] {
         guard let target = request.target(apiBase: client.configuration.apiURL) else {
             intake.count([Counter.fillRejected(RejectReason.malformed.rawValue): 1])
             return failure("the request's fields do not hash to its key")
         }
+        if let leases { return await answerWithoutCredential(request, from: peer, leases: leases) }
         let result: LookupResult
         do {
             var revalidate = false
@@ -75,14 +85,58 @@ final class FillService: Sendable {
             return failure(error.message)
         }
         guard result.servedFrom != .stale else { return failure(result.warning ?? "only a stale copy is left") }
+        return entryFrames(request.key, detail: Self.describe(result.servedFrom))
+    }
+
+    /// The answer of an owner without a credential: never a call to GitHub (the caller's token stays on its runner).
+    /// A fresh copy is sent (the requester's access rule then decides, with its caller's token); otherwise the
+    /// requester gets the lease and fetches itself, or, while another runner holds it, waits for that runner's row.
+    private func answerWithoutCredential(_ request: FillRequest, from peer: PeerID, leases: FillLeases) async
+        -> [[UInt8]]
+    {
+        let now = client.clock()
+        let entry: CacheEntry?
         do {
-            guard let row = try client.store.entry(forKey: request.key) else { return failure("the entry vanished") }
+            entry = try client.store.entry(forKey: request.key)
+        } catch {
+            return failure(error.message)
+        }
+        if let entry, !request.noCache, entry.isFresh(ttl: request.ttl, now: now),
+            request.revalidate != true || !RefreshAhead.isDue(entry, now: now)
+        {
+            return entryFrames(request.key, detail: "hit")
+        }
+        guard request.lease == true else {
+            return failure("this daemon has no GitHub credential of its own: fetch it with the caller's token")
+        }
+        let baseline = request.noCache ? now : (entry?.fetchedAt ?? -Double.infinity)
+        let turn = await leases.turn(
+            key: request.key, holder: peer.description, ttl: request.ttl, baseline: baseline,
+            deadline: .now + leaseWait)
+        switch turn {
+        case .fetch(let until):
+            intake.count([Counter.fillLeases: 1])
+            logger.debug("lease to \(peer)", metadata: ["ghcache.key": "\(request.url)"])
+            return (try? intake.codec.sealMessage(FillAnswer.lease(until: until))).map { [$0] } ?? []
+        case .arrived: return entryFrames(request.key, detail: "relayed")
+        case .timedOut: return failure("the runner holding the lease stored nothing in time")
+        }
+    }
+
+    /// An `error` answer.
+    private func failure(_ detail: String) -> [[UInt8]] {
+        (try? intake.codec.sealMessage(FillAnswer.error(detail))).map { [$0] } ?? []
+    }
+
+    /// An `ok` answer with the stored row of `key`.
+    private func entryFrames(_ key: String, detail: String) -> [[UInt8]] {
+        let codec = intake.codec
+        do {
+            guard let row = try client.store.entry(forKey: key) else { return failure("the entry vanished") }
             // With the validators of this body: who GitHub showed it to, and when (the requester's access rule).
             var entry = try client.store.replicable(row)
             if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
-            let frames = [
-                try codec.sealMessage(FillAnswer.ok(Self.describe(result.servedFrom))), try codec.seal(entry),
-            ]
+            let frames = [try codec.sealMessage(FillAnswer.ok(detail)), try codec.seal(entry)]
             intake.count([Counter.fillsServed: 1])
             return frames
         } catch let error as GHCacheError {

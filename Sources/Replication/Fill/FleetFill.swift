@@ -10,6 +10,10 @@ import Logging
 /// first here. A failed owner (dial refused,
 /// stream reset, timeout, a lying answer) is suspected for a while and the next owner is asked; when this daemon
 /// is the next owner, or the fill deadline (`CACHE_FILL_TIMEOUT`) passes, the lookup fetches the key itself.
+///
+/// An owner without a credential of its own answers `lease` instead of fetching: the lookup then fetches the key
+/// itself, with its caller's token, for the fleet. When this daemon is the owner and has no credential, its own
+/// lookups take the same leases (``leases``): a lookup whose key another runner is fetching waits for that row.
 final class FleetFill: MissForwarder {
     let host: LibP2P.Host
     let membership: Membership
@@ -17,6 +21,8 @@ final class FleetFill: MissForwarder {
     let timeout: Duration
     /// `CACHE_FLEET_FILL`: `false` makes every lookup fetch locally.
     let enabled: Bool
+    /// The leases of the keys this daemon owns, when it has no credential of its own (``FillService/leases``).
+    let leases: FillLeases?
     let logger: Logger
 
     /// The outcome of one fill exchange.
@@ -25,17 +31,20 @@ final class FleetFill: MissForwarder {
         case filled(PeerID)
         /// Fetch it locally.
         case fetchLocally
+        /// Fetch it locally: the owner (without a credential) handed this runner the fleet's lease on it.
+        case lease(PeerID)
     }
 
     init(
         host: LibP2P.Host, membership: Membership, intake: EntryIntake, timeout: Duration, enabled: Bool,
-        logger: Logger
+        leases: FillLeases?, logger: Logger
     ) {
         self.host = host
         self.membership = membership
         self.intake = intake
         self.timeout = timeout
         self.enabled = enabled
+        self.leases = leases
         self.logger = logger
     }
 
@@ -43,8 +52,31 @@ final class FleetFill: MissForwarder {
 
     func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
         let key = lookup.target.key
-        guard enabled, membership.owners(of: key).first != membership.localPeer else { return nil }
-        guard case .filled(let owner) = await fill(lookup), let entry = try store.entry(forKey: key) else { return nil }
+        guard enabled else { return nil }
+        let owner: PeerID
+        if membership.owners(of: key).first == membership.localPeer {
+            // This daemon owns the key: without a credential, its lookups take the fleet's lease like the others.
+            guard let leases, lookup.token != nil else { return nil }
+            let entry = try store.entry(forKey: key)
+            let now = intake.clock()
+            let turn = await leases.turn(
+                key: key, holder: membership.localPeer.description, ttl: lookup.ttl,
+                baseline: lookup.options.noCache ? now : (entry?.fetchedAt ?? -Double.infinity),
+                deadline: .now + timeout)
+            guard turn == .arrived else { return nil }
+            owner = membership.localPeer
+        } else {
+            switch await fill(lookup) {
+            case .filled(let filler): owner = filler
+            case .fetchLocally: return nil
+            case .lease(let lessor):
+                logger.debug(
+                    "fetching for the fleet: \(lessor) has no credential", metadata: ["ghcache.key": "\(lookup.target)"]
+                )
+                return nil
+            }
+        }
+        guard let entry = try store.entry(forKey: key) else { return nil }
         let now = intake.clock()
         guard entry.isFresh(ttl: lookup.ttl, now: now) else { return nil }
         // A refresh ahead of expiry is not a read: it must not keep the key "read lately" by itself.
@@ -61,8 +93,7 @@ final class FleetFill: MissForwarder {
         for owner in membership.owners(of: request.key).prefix(FillProtocol.maxOwnersTried) {
             guard owner != membership.localPeer, ContinuousClock.now < deadline else { return .fetchLocally }
             do {
-                try await ask(owner, request, deadline: deadline)
-                return .filled(owner)
+                return try await ask(owner, request, deadline: deadline) ? .filled(owner) : .lease(owner)
             } catch {
                 membership.suspect(owner, for: FillProtocol.suspectFor)
                 intake.count([Counter.fillFallbacks: 1])
@@ -77,29 +108,35 @@ final class FleetFill: MissForwarder {
         return .fetchLocally
     }
 
-    /// One fill exchange with `owner`; returns once the answered entry is stored (or the store holds a copy at least
-    /// as new). Throws on any failure, a ``Rejection`` for a bad answer.
-    private func ask(_ owner: PeerID, _ request: FillRequest, deadline: ContinuousClock.Instant) async throws {
+    /// One fill exchange with `owner`; returns `true` once the answered entry is stored (or the store holds a copy
+    /// at least as new), `false` when the owner handed this runner the lease. Throws on any failure, a ``Rejection``
+    /// for a bad answer.
+    private func ask(_ owner: PeerID, _ request: FillRequest, deadline: ContinuousClock.Instant) async throws -> Bool {
         try await connect(owner, deadline: deadline)
         let stream = try await host.newStream(to: owner, protocols: [FillProtocol.id])
         let remaining = deadline - ContinuousClock.now
         do {
-            try await exchange(stream, request, within: remaining)
+            return try await exchange(stream, request, within: remaining)
         } catch {
             stream.reset()
             throw error
         }
     }
 
-    private func exchange(_ stream: P2PStream, _ request: FillRequest, within remaining: Duration) async throws {
+    private func exchange(_ stream: P2PStream, _ request: FillRequest, within remaining: Duration) async throws
+        -> Bool
+    {
         let owner = stream.remotePeer
-        try await StreamWatchdog.run(stream, idle: remaining, total: remaining) { _ in
+        return try await StreamWatchdog.run(stream, idle: remaining, total: remaining) { _ in
             try await stream.write(SyncFrame.payload(try intake.codec.sealMessage(request)).bytes)
             try await stream.closeWrite()
             var reader = SyncFrameReader()
             let answer = try intake.codec.openMessage(FillAnswer.self, from: try await Self.frame(stream, &reader))
-            guard answer.outcome == .ok else {
-                throw FillError.ownerFailed(answer.detail)
+            switch answer.outcome {
+            case .ok: break
+            case .lease where request.lease == true: return false
+            case .lease: throw Rejection(.malformed, "a lease answered to a request that cannot take one")
+            case .error: throw FillError.ownerFailed(answer.detail)
             }
             let entry = try intake.codec.open(try await Self.frame(stream, &reader))
             guard entry.entry.key == request.key else {
@@ -107,8 +144,8 @@ final class FleetFill: MissForwarder {
                     .keyMismatch, "the owner answered key \(entry.entry.key.prefix(12))… for \(request.url)")
             }
             switch intake.store(entry, from: owner.description) {
-            case .stored, .duplicate: return
-            case .rejected(let rejection) where rejection.reason == .stale: return  // a newer copy is here already
+            case .stored, .duplicate: return true
+            case .rejected(let rejection) where rejection.reason == .stale: return true  // a newer copy is here already
             case .rejected(let rejection): throw rejection
             case .storeFailed: throw FillError.ownerFailed("the store could not take the answer")
             }

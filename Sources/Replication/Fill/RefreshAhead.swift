@@ -33,14 +33,15 @@ actor RefreshAhead {
     static let lead = 0.05
 
     /// A client whose misses go to the key's owner (`forwarder`: the fleet fill), so that only owners revalidate.
-    init(client: CacheClient, logger: Logger) {
+    /// `enabled` is whether the daemon has a credential of its own (without one, nothing is refreshed).
+    init(client: CacheClient, enabled: Bool, logger: Logger) {
         self.client = client
         // Without fleet fill every runner would revalidate its own copies: refresh-ahead needs owners. Prewarm
         // paths are kept warm whatever CACHE_REFRESH_AHEAD says, within at least the prewarm budget.
         let configuration = client.configuration
         self.refreshesPolled = configuration.refreshAheadPerMinute > 0
         let budget = max(configuration.refreshAheadPerMinute, configuration.prewarm.isEmpty ? 0 : Self.prewarmPerMinute)
-        self.perMinute = configuration.fleetFill ? budget : 0
+        self.perMinute = configuration.fleetFill && enabled ? budget : 0
         self.logger = logger
         self.tokens = Double(perMinute)
     }

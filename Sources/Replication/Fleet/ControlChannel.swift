@@ -38,6 +38,8 @@ final class ControlChannel: Sendable {
     static let dialsPerRound = 16
 
     var topic: String { codec.topic + "/control" }
+    /// The topics followed: ``topic`` and, during a rotation of the fleet secret, the previous key's.
+    var topics: [String] { [topic] + codec.previousTopics.map { $0 + "/control" } }
 
     /// Publishes this daemon's announcement.
     func announce() async {

@@ -11,6 +11,8 @@ struct Invalidations: Sendable {
     /// Revalidates through the owner (the refresh-ahead client: its forwarder is the fleet fill).
     let client: CacheClient
     let delay: Duration
+    /// Whether owned keys are revalidated (the daemon has a credential of its own); they are marked stale anyway.
+    let refreshes: Bool
     let logger: Logger
 
     /// The most keys one invalidation revalidates.
@@ -23,7 +25,7 @@ struct Invalidations: Sendable {
         let keys = try store.keys(of: invalidation)
         let marked = try store.invalidate(keys: keys, at: invalidation.at)
         logger.debug("invalidated \(marked) entries")
-        guard invalidation.refresh else { return marked }
+        guard invalidation.refresh, refreshes else { return marked }
         let owned = keys.filter { membership.owners(of: $0).first == membership.localPeer }.prefix(Self.maxRefreshed)
         guard !owned.isEmpty else { return marked }
         Task { [self] in

@@ -1,0 +1,74 @@
+import CacheCore
+import Foundation
+import Synchronization
+
+/// The fleet-wide fetch leases of the keys a daemon without a GitHub credential of its own owns (docs/PROTOCOL.md
+/// §7, "Owners without a credential"): such an owner never calls GitHub, so one runner that asked fetches the key
+/// itself, with its caller's token, and the others that ask meanwhile wait for that runner's row (which reaches the
+/// owner by gossip) instead of each calling GitHub. A lease ends after ``duration``: when its holder fails (its
+/// token may not read the key, GitHub did not answer, the runner died), the next runner that asks gets it.
+///
+/// Holders are peer IDs: the owner's own lookups take leases here too, under its own ID.
+final class FillLeases: Sendable {
+    /// What a runner asking for a key does next.
+    enum Turn: Sendable, Equatable {
+        /// Fetch it, with the caller's token: the runner holds the lease until `until` (Unix seconds).
+        case fetch(until: Double)
+        /// A fresh row fetched after the wait began is in the store.
+        case arrived
+        /// Neither the row nor the lease came before the deadline.
+        case timedOut
+    }
+
+    private struct Lease {
+        let holder: String
+        let until: Double
+    }
+
+    let store: CacheStore
+    /// How long a lease lasts, in seconds.
+    let duration: Double
+    let clock: @Sendable () -> Double
+    private let leases = Mutex<[String: Lease]>([:])
+    /// The most leases remembered at once (a runaway of distinct keys grants without remembering).
+    static let capacity = 10_000
+
+    init(store: CacheStore, duration: Double, clock: @escaping @Sendable () -> Double) {
+        self.store = store
+        self.duration = duration
+        self.clock = clock
+    }
+
+    /// Waits, until `deadline`, for a fresh row of `key` fetched after `baseline` (Unix seconds) or for the lease.
+    func turn(key: String, holder: String, ttl: Int, baseline: Double, deadline: ContinuousClock.Instant) async
+        -> Turn
+    {
+        while true {
+            if arrived(key: key, ttl: ttl, baseline: baseline) { return .arrived }
+            if let until = claim(key: key, holder: holder, now: clock()) { return .fetch(until: until) }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return .timedOut }
+            try? await Task.sleep(for: FillProtocol.leasePollInterval)
+        }
+    }
+
+    /// The lease for `holder` (its end), or `nil` while another holder's lease runs.
+    func claim(key: String, holder: String, now: Double) -> Double? {
+        leases.withLock { leases in
+            if let lease = leases[key], lease.until > now {
+                return lease.holder == holder ? lease.until : nil
+            }
+            let until = now + duration
+            if leases.count >= Self.capacity { leases = leases.filter { $0.value.until > now } }
+            if leases.count < Self.capacity { leases[key] = Lease(holder: holder, until: until) }
+            return until
+        }
+    }
+
+    /// Whether the store holds a row of `key` fetched after `baseline` that is fresh for `ttl`.
+    private func arrived(key: String, ttl: Int, baseline: Double) -> Bool {
+        guard let fetchedAt = try? store.fetchedAt(key: key), fetchedAt > baseline,
+            let entry = try? store.entry(forKey: key)
+        else { return false }
+        return entry.isFresh(ttl: ttl, now: clock())
+    }
+}

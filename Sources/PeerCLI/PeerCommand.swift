@@ -176,11 +176,12 @@ struct PeerRunCommand: AsyncParsableCommand {
         _ configuration: Configuration, secret: FleetSecret?, resources: DaemonResources, logger: Logger
     ) async throws {
         let endpointSettings = LocalEndpointSettings(configuration: configuration)
+        let tokens = try await daemonCredential(configuration, resources: resources, logger: logger)
         var daemon: PeerDaemon?
         if let secret {
             let started = try await PeerDaemon.start(
                 PeerDaemonSettings(configuration: configuration, secret: secret), resources: resources,
-                logger: logger)
+                tokens: tokens, logger: logger)
             for warning in started.warnings { Output.warn(warning) }
             Output.line(([started.peerID] + started.addresses).joined(separator: "\n"))
             Output.stderr(
@@ -205,7 +206,7 @@ struct PeerRunCommand: AsyncParsableCommand {
             fleet?.client
             ?? CacheClient(
                 configuration: configuration, store: resources.store, transport: resources.transport,
-                tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") }, clock: resources.clock)
+                tokens: tokens, clock: resources.clock)
         let endpoint = try LocalEndpoint.start(
             endpointSettings, resources: resources, client: client, invalidator: fleet ?? resources.store,
             connectedPeers: { fleet?.connectedPeerCount },
@@ -222,6 +223,23 @@ struct PeerRunCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
         try await group.run()
+    }
+
+    /// The daemon's own credential (a GitHub App, `CACHE_TOKEN_FILE`, else the environment's token or `gh`), its
+    /// first App token minted, and shown in the heartbeat row for `ghcache-stats`. A bad key, token file, App ID or
+    /// installation stops the daemon here, with a message naming the variable.
+    static func daemonCredential(_ configuration: Configuration, resources: DaemonResources, logger: Logger)
+        async throws(GHCacheError) -> TokenProvider
+    {
+        let heartbeat = resources.heartbeat
+        let tokens = try TokenProvider.daemon(
+            configuration: configuration, transport: resources.transport, clock: resources.clock,
+            note: { logger.notice("\($0)") }, onChange: { status in heartbeat.update { $0.credential = status } })
+        try await tokens.prepare()
+        let status = await tokens.status
+        heartbeat.update { $0.credential = status }
+        Output.stderr("GitHub credential of the daemon: \(status.summary)")
+        return tokens
     }
 
     /// The fleet secret, or a message saying how to set one.

@@ -16,7 +16,8 @@ import GRDB
 ///   also checked on read): only the token that received an answer is served it. Never replicated.
 /// - `graphql_rate_limit` (v4): the last GraphQL rate-limit headers (`x-ratelimit-resource: graphql`), apart from
 ///   REST's `rate_limit`.
-/// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
+/// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat); `credential` (v5) says which GitHub
+///   credential the daemon uses (JSON ``CredentialStatus``, never the token).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
 /// - `rate_limit`: the last rate-limit headers seen from GitHub.
@@ -126,6 +127,9 @@ enum Schema {
                         observed_at REAL NOT NULL
                     );
                     """)
+        }
+        migrator.registerMigration(names[4]) { db in
+            try db.execute(sql: "ALTER TABLE peer_status ADD COLUMN credential TEXT")
         }
         return migrator
     }

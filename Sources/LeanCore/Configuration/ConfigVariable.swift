@@ -19,6 +19,11 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case p2pSharedSecret = "CACHE_P2P_SHARED_SECRET"
     case githubToken = "GITHUB_TOKEN"
     case ghToken = "GH_TOKEN"
+    case tokenFile = "CACHE_TOKEN_FILE"
+    case githubAppID = "CACHE_GITHUB_APP_ID"
+    case githubAppPrivateKeyFile = "CACHE_GITHUB_APP_PRIVATE_KEY_FILE"
+    case githubAppInstallationID = "CACHE_GITHUB_APP_INSTALLATION_ID"
+    case githubAppOwner = "CACHE_GITHUB_APP_OWNER"
     case apiURL = "GITHUB_API_URL"
     case fleetFill = "CACHE_FLEET_FILL"
     case fillTimeout = "CACHE_FILL_TIMEOUT"
@@ -55,6 +60,10 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .bootstrapPeers: "(empty)"
         case .p2pSharedSecret: "GH_TOKEN, GITHUB_TOKEN, then `gh auth token`"
         case .githubToken, .ghToken: "(none)"
+        case .tokenFile: "(none: the daemon uses GITHUB_TOKEN, GH_TOKEN or `gh auth token`)"
+        case .githubAppID: "(none: the daemon does not authenticate as a GitHub App)"
+        case .githubAppPrivateKeyFile, .githubAppOwner: "(none)"
+        case .githubAppInstallationID: "(none: found from CACHE_GITHUB_APP_OWNER)"
         case .apiURL: "https://api.github.com"
         case .fleetFill: "true"
         case .fillTimeout: "5"
@@ -103,6 +112,10 @@ extension ConfigVariable {
         case .apiURL: ValueParsers.plainHTTPURL(text) != nil
         case .prewarm: (try? PathPattern.parseList(text).get()) != nil
         case .p2pSharedSecret, .githubToken, .ghToken, .webhookSecret: ValueParsers.secret(text) != nil
+        case .githubAppID: ValueParsers.appIdentifier(text) != nil
+        case .githubAppInstallationID: ValueParsers.positiveCount(text) != nil
+        case .githubAppOwner: ValueParsers.githubLogin(text) != nil
+        case .tokenFile, .githubAppPrivateKeyFile: ValueParsers.path(text) != nil
         case .cacheDir, .bootstrapPeers: true
         }
     }

@@ -78,7 +78,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         settings: PeerDaemonSettings, resources: DaemonResources, host: LibP2P.Host, gossip: GossipSub,
         intake: EntryIntake, lastSeq: Int64, socket: LocalWriteSocket?, events: AsyncStream<PeerEvent>,
         addresses: [Multiaddr], bootstrap: [Multiaddr], bootstrapNames: [Multiaddr], warnings: [String],
-        dhtKey: [UInt8], logger: Logger
+        dhtKey: [UInt8], tokens: TokenProvider, logger: Logger
     ) {
         self.settings = settings
         self.heartbeat = resources.heartbeat
@@ -103,7 +103,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         // fills this daemon serves as the owner fetch themselves (LookupOptions.askForwarder).
         let client = CacheClient(
             configuration: settings.configuration, store: resources.store, transport: resources.transport,
-            tokens: TokenProvider(configuration: settings.configuration) { logger.notice("\($0)") }, forwarder: fill,
+            tokens: tokens, forwarder: fill,
             observer: publisher, clock: resources.clock)
         self.client = client
         self.fillService = FillService(
@@ -144,13 +144,14 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
     }
 
     /// Loads (or creates) the identity, installs the fleet's token fingerprint key, listens and subscribes to the
-    /// fleet topic, on the store and transport of `resources`.
+    /// fleet topic, on the store and transport of `resources`. `tokens` is the daemon's own credential (the
+    /// environment's token and `gh` when `nil`): what the daemon asks GitHub for itself is sent with it.
     ///
     /// - Throws: a ``GHCacheError`` saying what to do: the port is taken, the identity key or the store cannot be
     ///   used.
-    public static func start(_ settings: PeerDaemonSettings, resources: DaemonResources, logger: Logger)
-        async throws(GHCacheError) -> PeerDaemon
-    {
+    public static func start(
+        _ settings: PeerDaemonSettings, resources: DaemonResources, tokens: TokenProvider? = nil, logger: Logger
+    ) async throws(GHCacheError) -> PeerDaemon {
         let store = resources.store
         let identity = try loadIdentity(path: settings.identityPath)
         var logger = logger
@@ -206,7 +207,10 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
             settings: settings, resources: resources, host: host, gossip: gossip, intake: intake, lastSeq: lastSeq,
             socket: socket,
             events: events, addresses: addresses, bootstrap: bootstrap, bootstrapNames: names, warnings: warnings,
-            dhtKey: fleetKey.dhtKey, logger: logger)
+            dhtKey: fleetKey.dhtKey,
+            tokens: tokens
+                ?? TokenProvider(configuration: settings.configuration) { [logger] in logger.notice("\($0)") },
+            logger: logger)
         host.setStreamHandler(SyncProtocol.id) { [sync = daemon.sync] stream in await sync.serve(stream) }
         host.setStreamHandler(FillProtocol.id) { [fillService = daemon.fillService] stream in
             await fillService.serve(stream)

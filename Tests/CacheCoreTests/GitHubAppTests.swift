@@ -71,38 +71,38 @@ struct GitHubAppTests {
         await expectError(.usage, containing: "cannot be read") { _ = try GitHubAppKey(pem: damaged) }
     }
 
-    @Test("CACHE_GITHUB_APP_* are checked together, and exclude CACHE_TOKEN_FILE")
+    @Test("CACHE_GITHUB_APP_* are checked together (by the daemon), and exclude CACHE_TOKEN_FILE")
     func configuration() async throws {
         let base = ["HOME": "/h", "CACHE_DIR": "/tmp/x"]
-        let app = try Configuration.load(
-            environment: base.merging([
+        func app(_ variables: [String: String]) throws -> GitHubAppSettings? {
+            try Configuration.load(environment: base.merging(variables) { $1 }).daemonApp()
+        }
+        #expect(try app([:]) == nil)
+        #expect(
+            try app([
                 "CACHE_GITHUB_APP_ID": "42", "CACHE_GITHUB_APP_PRIVATE_KEY_FILE": "/k.pem",
                 "CACHE_GITHUB_APP_OWNER": "octo-org",
-            ]) { $1 })
-        #expect(
-            app.githubApp
-                == GitHubAppSettings(appID: "42", privateKeyFile: "/k.pem", installationID: nil, owner: "octo-org"))
+            ]) == GitHubAppSettings(appID: "42", privateKeyFile: "/k.pem", installationID: nil, owner: "octo-org"))
         await expectError(.usage, containing: "without CACHE_GITHUB_APP_PRIVATE_KEY_FILE") {
-            _ = try Configuration.load(environment: base.merging(["CACHE_GITHUB_APP_ID": "42"]) { $1 })
+            _ = try app(["CACHE_GITHUB_APP_ID": "42"])
         }
         await expectError(.usage, containing: "CACHE_GITHUB_APP_INSTALLATION_ID or CACHE_GITHUB_APP_OWNER") {
-            _ = try Configuration.load(
-                environment: base.merging(["CACHE_GITHUB_APP_ID": "42", "CACHE_GITHUB_APP_PRIVATE_KEY_FILE": "/k"]) {
-                    $1
-                })
+            _ = try app(["CACHE_GITHUB_APP_ID": "42", "CACHE_GITHUB_APP_PRIVATE_KEY_FILE": "/k"])
         }
         await expectError(.usage, containing: "CACHE_GITHUB_APP_INSTALLATION_ID=0 is not an installation ID") {
-            _ = try Configuration.load(environment: base.merging(["CACHE_GITHUB_APP_INSTALLATION_ID": "0"]) { $1 })
+            _ = try app(["CACHE_GITHUB_APP_INSTALLATION_ID": "0"])
         }
         await expectError(.usage, containing: "CACHE_GITHUB_APP_ID is not set") {
-            _ = try Configuration.load(environment: base.merging(["CACHE_GITHUB_APP_OWNER": "octo"]) { $1 })
+            _ = try app(["CACHE_GITHUB_APP_OWNER": "octo"])
+        }
+        await expectError(.usage, containing: "CACHE_GITHUB_APP_OWNER=-octo is not an organisation or user login") {
+            _ = try app(["CACHE_GITHUB_APP_OWNER": "-octo"])
         }
         await expectError(.usage, containing: "CACHE_TOKEN_FILE and CACHE_GITHUB_APP_ID are both set") {
-            _ = try Configuration.load(
-                environment: base.merging([
-                    "CACHE_GITHUB_APP_ID": "42", "CACHE_GITHUB_APP_PRIVATE_KEY_FILE": "/k.pem",
-                    "CACHE_GITHUB_APP_INSTALLATION_ID": "7", "CACHE_TOKEN_FILE": "/t",
-                ]) { $1 })
+            _ = try app([
+                "CACHE_GITHUB_APP_ID": "42", "CACHE_GITHUB_APP_PRIVATE_KEY_FILE": "/k.pem",
+                "CACHE_GITHUB_APP_INSTALLATION_ID": "7", "CACHE_TOKEN_FILE": "/t",
+            ])
         }
     }
 

@@ -45,8 +45,9 @@ public struct Configuration: Sendable {
     public var ghToken: String?
     /// `CACHE_TOKEN_FILE`: a file holding the daemon's own token, read again whenever it changes.
     public var tokenFile: String?
-    /// The daemon's own credential as a GitHub App (`CACHE_GITHUB_APP_*`), when configured.
-    public var githubApp: GitHubAppSettings?
+    /// `CACHE_GITHUB_APP_ID`, `CACHE_GITHUB_APP_PRIVATE_KEY_FILE`, `CACHE_GITHUB_APP_INSTALLATION_ID` and
+    /// `CACHE_GITHUB_APP_OWNER` as set; ``daemonApp()`` checks that they make one App credential.
+    public var githubAppVariables: (id: String?, keyFile: String?, installationID: Int?, owner: String?)
     /// Base URL of the GitHub REST API.
     public var apiURL: URL
     /// Whether a daemon's misses go to the key's owner in the fleet (`CACHE_FLEET_FILL`; `false`: every runner
@@ -168,12 +169,16 @@ public struct Configuration: Sendable {
         githubToken = try resolver.value(.githubToken, Self.secretExpectation, ValueParsers.secret)
         ghToken = try resolver.value(.ghToken, Self.secretExpectation, ValueParsers.secret)
         tokenFile = try resolver.value(.tokenFile, Self.pathExpectation, ValueParsers.path)
-        githubApp = try GitHubAppSettings(resolver)
-        if githubApp != nil, tokenFile != nil {
-            throw UsageProblem(
-                "CACHE_TOKEN_FILE and CACHE_GITHUB_APP_ID are both set: the daemon has one credential of its own; "
-                    + "unset one of them")
-        }
+        githubAppVariables = (
+            try resolver.value(
+                .githubAppID, "an App ID (digits) or client ID (Iv…) from the App's settings page",
+                ValueParsers.appIdentifier),
+            try resolver.value(.githubAppPrivateKeyFile, Self.pathExpectation, ValueParsers.path),
+            try resolver.value(
+                .githubAppInstallationID, "an installation ID (a positive number)", ValueParsers.positiveCount),
+            try resolver.value(
+                .githubAppOwner, "an organisation or user login such as octo-org", ValueParsers.githubLogin)
+        )
         apiURL =
             try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
             ?? URL(string: "https://api.github.com")!
@@ -253,33 +258,36 @@ public struct GitHubAppSettings: Sendable, Equatable {
         self.installationID = installationID
         self.owner = owner
     }
+}
 
-    /// The settings, `nil` when none of the App's variables is set; a problem naming what is missing.
-    init?(_ resolver: SettingSources) throws(UsageProblem) {
-        let appID = try resolver.value(
-            .githubAppID, "an App ID (digits) or client ID (Iv…) from the App's settings page",
-            ValueParsers.appIdentifier)
-        let keyFile = try resolver.value(.githubAppPrivateKeyFile, Configuration.pathExpectation, ValueParsers.path)
-        let installation = try resolver.value(
-            .githubAppInstallationID, "an installation ID (a positive number)", ValueParsers.positiveCount)
-        let owner = try resolver.value(
-            .githubAppOwner, "an organisation or user login such as octo-org", ValueParsers.githubLogin)
+extension Configuration {
+    /// The daemon's credential as a GitHub App, `nil` when none of `CACHE_GITHUB_APP_*` is set; an error naming
+    /// what is missing, or the conflict with `CACHE_TOKEN_FILE`. (Checked by the daemon only: `ghcache-get` does not
+    /// use the App, and each variable alone is valid to it.)
+    public func daemonApp() throws(GHCacheError) -> GitHubAppSettings? {
+        let (appID, keyFile, installation, owner) = githubAppVariables
         guard appID != nil || keyFile != nil || installation != nil || owner != nil else { return nil }
+        func problem(_ message: String) -> GHCacheError { GHCacheError(message, exitStatus: .usage) }
         guard let appID else {
-            throw UsageProblem(
+            throw problem(
                 "CACHE_GITHUB_APP_ID is not set but other CACHE_GITHUB_APP_* variables are: set it to the App's ID "
                     + "(the App's settings page, \"App ID\" or \"Client ID\")")
         }
         guard let keyFile else {
-            throw UsageProblem(
+            throw problem(
                 "CACHE_GITHUB_APP_ID is set without CACHE_GITHUB_APP_PRIVATE_KEY_FILE: set it to the path of the "
                     + "App's private key (.pem, generated on the App's settings page)")
         }
         guard installation != nil || owner != nil else {
-            throw UsageProblem(
+            throw problem(
                 "CACHE_GITHUB_APP_ID is set without CACHE_GITHUB_APP_INSTALLATION_ID or CACHE_GITHUB_APP_OWNER: set "
                     + "the installation ID, or the organisation or user the App is installed on")
         }
-        self.init(appID: appID, privateKeyFile: keyFile, installationID: installation, owner: owner)
+        guard tokenFile == nil else {
+            throw problem(
+                "CACHE_TOKEN_FILE and CACHE_GITHUB_APP_ID are both set: the daemon has one credential of its own; "
+                    + "unset one of them")
+        }
+        return GitHubAppSettings(appID: appID, privateKeyFile: keyFile, installationID: installation, owner: owner)
     }
 }

@@ -89,7 +89,7 @@ public final class TokenProvider: Sendable {
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
         note: @escaping @Sendable (String) -> Void, onChange: @escaping @Sendable (CredentialStatus) -> Void = { _ in }
     ) throws(GHCacheError) -> TokenProvider {
-        if let app = configuration.githubApp {
+        if let app = try configuration.daemonApp() {
             let key = try GitHubAppKey.load(path: app.privateKeyFile)
             let tokens = GitHubAppTokens(
                 settings: app, key: key, apiURL: configuration.apiURL, transport: transport, clock: clock,

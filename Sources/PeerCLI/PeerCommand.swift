@@ -51,6 +51,13 @@ public struct PeerCommand: AsyncParsableCommand {
             with CACHE_REFRESH_AHEAD=N (default 0, off), keys still being polled are revalidated just \
             before they expire, at most N per minute.
 
+            The daemon's own GitHub credential (for keys it owns, prewarm, refresh-ahead, webhook \
+            revalidation; never a caller's token): a GitHub App (CACHE_GITHUB_APP_ID, \
+            CACHE_GITHUB_APP_PRIVATE_KEY_FILE, and CACHE_GITHUB_APP_INSTALLATION_ID or \
+            CACHE_GITHUB_APP_OWNER), whose installation tokens it mints and renews before they expire; \
+            else a token read from CACHE_TOKEN_FILE whenever the file changes; else GITHUB_TOKEN, \
+            GH_TOKEN or `gh auth token`. ghcache-stats shows which one, never the token.
+
             EXAMPLES
               $ ghcache-peer id
               $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer
@@ -59,6 +66,8 @@ public struct PeerCommand: AsyncParsableCommand {
                   --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW...
               $ ghcache-peer --listen-address 127.0.0.1 --port 0 --log-level debug
               $ CACHE_ENABLE_P2P=false CACHE_HTTP_LISTEN=127.0.0.1:8787 ghcache-peer
+              $ CACHE_GITHUB_APP_ID=123456 CACHE_GITHUB_APP_INSTALLATION_ID=7890123 \\
+                  CACHE_GITHUB_APP_PRIVATE_KEY_FILE=/etc/ghcache/app.pem ghcache-peer
 
             \(PeerRunCommand.exitStatusHelp)
             """,
@@ -114,7 +123,8 @@ struct PeerRunCommand: AsyncParsableCommand {
     static let exitStatusHelp = """
         EXIT STATUS
           0  stopped by SIGTERM or SIGINT
-          2  bad arguments or configuration value, or no fleet secret (with CACHE_ENABLE_P2P=true)
+          2  bad arguments or configuration value, no fleet secret (with CACHE_ENABLE_P2P=true), or a
+             GitHub App or token file GitHub or the daemon refuses (key, App ID, installation, clock)
           3  another ghcache-peer is running for this CACHE_DIR
           4  cannot listen (port in use, address not on this machine), libp2p or CACHE_HTTP_LISTEN
           5  the store, the identity key or the socket $CACHE_DIR/api.sock could not be used

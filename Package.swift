@@ -68,6 +68,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -143,6 +144,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["README.md"],
             resources: [.copy("Fixtures")]
@@ -170,7 +172,12 @@ let package = Package(
         // MARK: Tests
         // Shared test infrastructure: child processes, built binaries, the Python interop peer.
         .target(name: "TestSupport", dependencies: ["GitHubStandIn", "LibP2P"], path: "Tests/TestSupport"),
-        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "GitHubStandIn", "TestSupport"]),
+        .testTarget(
+            name: "CacheCoreTests",
+            dependencies: [
+                "CacheCore", "GitHubStandIn", "TestSupport", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "LeanCoreTests",
             dependencies: ["LeanCore", "CacheCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -179,7 +186,10 @@ let package = Package(
         .testTarget(name: "LibP2PTests", dependencies: ["LibP2P", "TestSupport"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ReplicationTests",
-            dependencies: ["Replication", "CacheCore", "LibP2P", "GitHubStandIn", "TestSupport"]
+            dependencies: [
+                "Replication", "CacheCore", "LibP2P", "GitHubStandIn", "TestSupport",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "GitHubStandInTests",

@@ -155,23 +155,24 @@ public struct StatsCommand: ContextCommand {
             ? "no daemon"
             : stats.peerID.map { "running, peer \($0), \(stats.connectedPeers) connected" }
                 ?? "running (local endpoint only, no peer-to-peer)"
-        let rows: [(String, String)] = [
-            ("store", storePath),
-            ("entries", "\(stats.cacheSize)"),
-            ("store bytes", "\(stats.storeBytes)"),
-            ("local hits", "\(stats.localHits)"),
-            ("peer hits", "\(stats.peerHits)"),
-            ("misses", "\(stats.misses)"),
-            ("not modified (304)", "\(stats.notModified)"),
-            ("stale served", "\(stats.staleServed)"),
-            ("failures", "\(stats.failures)"),
-            ("hit rate", String(format: "%.1f%%", stats.hitRate * 100)),
-            ("api calls", "\(stats.apiCalls)"),
-            ("api calls saved", "\(stats.apiCallsSaved)"),
-            ("rate limit", rateLimit),
-            ("p2p", stats.p2pEnabled ? "enabled" : "disabled (CACHE_ENABLE_P2P=false)"),
-            ("daemon", daemon),
-        ]
+        let rows: [(String, String)] =
+            [
+                ("store", storePath),
+                ("entries", "\(stats.cacheSize)"),
+                ("store bytes", "\(stats.storeBytes)"),
+                ("local hits", "\(stats.localHits)"),
+                ("peer hits", "\(stats.peerHits)"),
+                ("misses", "\(stats.misses)"),
+                ("not modified (304)", "\(stats.notModified)"),
+                ("stale served", "\(stats.staleServed)"),
+                ("failures", "\(stats.failures)"),
+                ("hit rate", String(format: "%.1f%%", stats.hitRate * 100)),
+                ("api calls", "\(stats.apiCalls)"),
+                ("api calls saved", "\(stats.apiCallsSaved)"),
+                ("rate limit", rateLimit),
+                ("p2p", stats.p2pEnabled ? "enabled" : "disabled (CACHE_ENABLE_P2P=false)"),
+                ("daemon", daemon),
+            ] + (stats.daemonCredential.map { [("  credential", $0.summary)] } ?? [])
         let peers: [(String, String)] = stats.peers.map { ("  peer", "\($0.peer) (\($0.via ?? "?"))") }
         let rest: [(String, String)] = [
             ("gossip", "sent \(stats.gossipSent), received \(stats.gossipReceived), rejected \(rejected)"),

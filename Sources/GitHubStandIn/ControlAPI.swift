@@ -69,7 +69,7 @@ extension StandInEngine {
         let routes: [String: [HTTPMethod]] = [
             "/_standin/stats": [.GET], "/_standin/reset": [.POST], "/_standin/faults": [.GET, .POST, .DELETE],
             "/_standin/mutate": [.POST], "/_standin/access": [.GET, .POST], "/_standin/access/grant": [.POST],
-            "/_standin/access/revoke": [.POST], "/_standin/etag": [.GET, .POST],
+            "/_standin/access/revoke": [.POST], "/_standin/etag": [.GET, .POST], "/_standin/apps": [.GET, .POST],
         ]
         guard let allowed = routes[request.path] else {
             return .json(.notFound, ["message": .string("unknown control path \(request.path)")])
@@ -111,6 +111,11 @@ extension StandInEngine {
                 let revocation = try decode(Revocation.self, from: request.body)
                 let removed = revoke(token: revocation.token, scope: revocation.scope)
                 return .json(.ok, ["revoked": .int(removed)])
+            case ("/_standin/apps", .GET):
+                return try encoded(["tokens": mintedTokens()])
+            case ("/_standin/apps", _):
+                try registerApp(try decode(StandInApp.self, from: request.body))
+                return .json(.created, ["registered": true])
             case ("/_standin/etag", .GET):
                 return .json(.ok, ["formula": .string(etagFormula().rawValue)])
             case ("/_standin/etag", _):

@@ -22,6 +22,10 @@ public struct StandInConfiguration: Sendable {
     public var etagFormula: ETagFormula
     /// Receives one line per request (method, URI, status, charge); `nil` logs nothing.
     public var requestLog: (@Sendable (String) -> Void)?
+    /// GitHub Apps registered at start (`POST /_standin/apps` adds more).
+    public var apps: [StandInApp]
+    /// How long installation tokens live, in seconds (GitHub: one hour; tests: a few seconds).
+    public var installationTokenLifetime: Double
 
     /// A configuration with GitHub's default budgets and no added latency.
     public init(
@@ -34,7 +38,9 @@ public struct StandInConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         access: StandInAccess = StandInAccess(),
         etagFormula: ETagFormula = .github,
-        requestLog: (@Sendable (String) -> Void)? = nil
+        requestLog: (@Sendable (String) -> Void)? = nil,
+        apps: [StandInApp] = [],
+        installationTokenLifetime: Double = 3600
     ) {
         self.port = port
         self.rateLimit = rateLimit
@@ -46,6 +52,8 @@ public struct StandInConfiguration: Sendable {
         self.access = access
         self.etagFormula = etagFormula
         self.requestLog = requestLog
+        self.apps = apps
+        self.installationTokenLifetime = installationTokenLifetime
     }
 
     /// The `Fixtures` folder bundled with the library, or `nil` when the resource bundle is missing.

@@ -16,9 +16,12 @@ final class StandInEngine: Sendable {
         var mutations = 0
         var access: StandInAccess
         var etagFormula: ETagFormula
+        /// Registered GitHub Apps and the installation tokens minted.
+        var apps: StandInAppState
 
         init(_ configuration: StandInConfiguration) {
             access = configuration.access
+            apps = StandInAppState(apps: configuration.apps)
             etagFormula = configuration.etagFormula
         }
     }
@@ -102,6 +105,13 @@ final class StandInEngine: Sendable {
         budget.refill(now: now)
         defer { state.budgets[budgetKey] = budget }
         var delay = configuration.latency
+
+        // GitHub App requests (JWT) and installation tokens: minted, used, or expired (401 Bad credentials).
+        if let reply = appReply(request, now: now, state: &state) {
+            var reply = reply
+            reply.headers += budget.headers
+            return finish(reply, charged: false, delay: delay)
+        }
 
         if case .invalid = credential {
             return finish(

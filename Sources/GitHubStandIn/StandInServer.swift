@@ -97,6 +97,18 @@ public final class StandInServer: Sendable {
     public func setETagFormula(_ formula: ETagFormula) { engine.setETagFormula(formula) }
 
     /// Stops listening and closes every open connection (including hung ones).
+    /// Registers a GitHub App (replacing one with the same ID); see ``StandInApp``.
+    public func registerApp(_ app: StandInApp) throws { try engine.registerApp(app) }
+
+    /// The installation tokens minted so far, oldest first, with their uses before and after expiry.
+    public func mintedTokens() -> [MintedTokenRecord] { engine.mintedTokens() }
+
+    /// Makes `token` stop working, as a revoked or rotated token: 401 Bad credentials from now on.
+    public func expireToken(_ token: String) { engine.expireToken(token) }
+
+    /// How many requests came with `token` since ``expireToken(_:)`` (`nil`: never expired).
+    public func usesAfterExpiry(_ token: String) -> Int? { engine.usesAfterExpiry(token) }
+
     public func shutdown() async {
         try? await channel.close()
         let open = connections.channels.withLock { Array($0.values) }

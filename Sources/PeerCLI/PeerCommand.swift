@@ -54,6 +54,13 @@ public struct PeerCommand: AsyncParsableCommand {
             with CACHE_REFRESH_AHEAD=N (default 0, off), keys still being polled are revalidated just \
             before they expire, at most N per minute.
 
+            The daemon's own GitHub credential (for keys it owns, prewarm, refresh-ahead, webhook \
+            revalidation; never a caller's token): a GitHub App (CACHE_GITHUB_APP_ID, \
+            CACHE_GITHUB_APP_PRIVATE_KEY_FILE, and CACHE_GITHUB_APP_INSTALLATION_ID or \
+            CACHE_GITHUB_APP_OWNER), whose installation tokens it mints and renews before they expire; \
+            else a token read from CACHE_TOKEN_FILE whenever the file changes; else GITHUB_TOKEN, \
+            GH_TOKEN or `gh auth token`. ghcache-stats shows which one, never the token.
+
             EXAMPLES
               $ ghcache-peer id
               $ CACHE_P2P_SHARED_SECRET=s3cret ghcache-peer
@@ -62,6 +69,8 @@ public struct PeerCommand: AsyncParsableCommand {
                   --bootstrap /ip4/10.0.0.5/tcp/9000/p2p/12D3KooW...
               $ ghcache-peer --listen-address 127.0.0.1 --port 0 --log-level debug
               $ CACHE_ENABLE_P2P=false CACHE_HTTP_LISTEN=127.0.0.1:8787 ghcache-peer
+              $ CACHE_GITHUB_APP_ID=123456 CACHE_GITHUB_APP_INSTALLATION_ID=7890123 \\
+                  CACHE_GITHUB_APP_PRIVATE_KEY_FILE=/etc/ghcache/app.pem ghcache-peer
 
             \(PeerRunCommand.exitStatusHelp)
             """,
@@ -117,7 +126,8 @@ struct PeerRunCommand: AsyncParsableCommand {
     static let exitStatusHelp = """
         EXIT STATUS
           0  stopped by SIGTERM or SIGINT
-          2  bad arguments or configuration value, or no fleet secret (with CACHE_ENABLE_P2P=true)
+          2  bad arguments or configuration value, no fleet secret (with CACHE_ENABLE_P2P=true), or a
+             GitHub App or token file GitHub or the daemon refuses (key, App ID, installation, clock)
           3  another ghcache-peer is running for this CACHE_DIR
           4  cannot listen (port in use, address not on this machine), libp2p or CACHE_HTTP_LISTEN
           5  the store, the identity key or the socket $CACHE_DIR/api.sock could not be used
@@ -179,11 +189,12 @@ struct PeerRunCommand: AsyncParsableCommand {
         _ configuration: Configuration, secret: FleetSecret?, resources: DaemonResources, logger: Logger
     ) async throws {
         let endpointSettings = LocalEndpointSettings(configuration: configuration)
+        let tokens = try await daemonCredential(configuration, resources: resources, logger: logger)
         var daemon: PeerDaemon?
         if let secret {
             let started = try await PeerDaemon.start(
                 PeerDaemonSettings(configuration: configuration, secret: secret), resources: resources,
-                logger: logger)
+                tokens: tokens, logger: logger)
             for warning in started.warnings { Output.warn(warning) }
             Output.line(([started.peerID] + started.addresses).joined(separator: "\n"))
             let rotation: String = secret.previous == nil ? "" : " (still accepting \(FleetSecret.previousVariable))"
@@ -209,7 +220,7 @@ struct PeerRunCommand: AsyncParsableCommand {
             fleet?.client
             ?? CacheClient(
                 configuration: configuration, store: resources.store, transport: resources.transport,
-                tokens: TokenProvider(configuration: configuration) { logger.notice("\($0)") }, clock: resources.clock)
+                tokens: tokens, clock: resources.clock)
         let endpoint = try LocalEndpoint.start(
             endpointSettings, resources: resources, client: client, invalidator: fleet ?? resources.store,
             connectedPeers: { fleet?.connectedPeerCount },
@@ -226,6 +237,23 @@ struct PeerRunCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
         try await group.run()
+    }
+
+    /// The daemon's own credential (a GitHub App, `CACHE_TOKEN_FILE`, else the environment's token or `gh`), its
+    /// first App token minted, and shown in the heartbeat row for `ghcache-stats`. A bad key, token file, App ID or
+    /// installation stops the daemon here, with a message naming the variable.
+    static func daemonCredential(_ configuration: Configuration, resources: DaemonResources, logger: Logger)
+        async throws(GHCacheError) -> TokenProvider
+    {
+        let heartbeat = resources.heartbeat
+        let tokens = try TokenProvider.daemon(
+            configuration: configuration, transport: resources.transport, clock: resources.clock,
+            note: { logger.notice("\($0)") }, onChange: { status in heartbeat.update { $0.credential = status } })
+        try await tokens.prepare()
+        let status = await tokens.status
+        heartbeat.update { $0.credential = status }
+        Output.stderr("GitHub credential of the daemon: \(status.summary)")
+        return tokens
     }
 
     /// The fleet secret (and the previous one, during a rotation), or a message saying how to set one.

@@ -26,10 +26,10 @@ public struct FleetCodec: Sendable {
     public let maxClockSkew: Duration
     /// The topics of the previous fleet keys (a rotation in progress): subscribed to, never published on.
     public let previousTopics: [String]
-    let fernet: Fernet
+    private(set) var fernet: Fernet
     /// The previous fleet keys: what they sealed is still opened (like Python's `MultiFernet`); nothing is sealed
     /// with them.
-    let previous: [Fernet]
+    private(set) var previous: [Fernet]
 
     /// A codec for the fleet key with the given replay bound and clock-skew tolerance; messages sealed with a key of
     /// `previous` are opened too (a rotation of the fleet secret, docs/PROTOCOL.md §1).
@@ -74,7 +74,7 @@ public struct FleetCodec: Sendable {
             throw Rejection(.undecryptable, "message is not an ASCII Fernet token")
         }
         do throws(FernetError) {
-            return try decrypt(token, now: now)
+            return try decrypt(token, now: now).plaintext
         } catch {
             switch error {
             case .expired: throw Rejection(.expired, error.description)
@@ -85,13 +85,26 @@ public struct FleetCodec: Sendable {
         }
     }
 
+    /// This codec sealing with the key that opened `message` when that is a previous key (its sender has not been
+    /// restarted with the new secret yet), so that the sender can read the answer; otherwise `self`.
+    func answering(_ message: some Collection<UInt8>, now: Date = Date()) -> FleetCodec {
+        guard !previous.isEmpty, let token = String(bytes: message, encoding: .ascii),
+            let index = try? decrypt(token, now: now).key, index > 0
+        else { return self }
+        var codec = self
+        codec.fernet = previous[index - 1]
+        codec.previous = [fernet] + previous.enumerated().filter { $0.offset != index - 1 }.map(\.element)
+        return codec
+    }
+
     /// The plaintext of `token` under the fleet key or, failing its signature, a previous key (the first whose
-    /// signature matches opens it; its other checks then apply as they would to the current key's).
-    private func decrypt(_ token: String, now: Date) throws(FernetError) -> Data {
+    /// signature matches opens it; its other checks then apply as they would to the current key's), and which key
+    /// opened it (0: the fleet key, then `previous` in order).
+    private func decrypt(_ token: String, now: Date) throws(FernetError) -> (plaintext: Data, key: Int) {
         let keys = [fernet] + previous
         for (index, key) in keys.enumerated() {
             do throws(FernetError) {
-                return try key.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now)
+                return (try key.decrypt(token, ttl: tokenTTL, maxClockSkew: maxClockSkew, now: now), index)
             } catch .invalidSignature where index < keys.count - 1 {
                 continue
             }

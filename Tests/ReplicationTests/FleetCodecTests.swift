@@ -48,6 +48,21 @@ import Testing
         #expect(FleetCodec(key: FleetKey(secret: "new"), previous: [FleetKey(secret: "new")]).previousTopics.isEmpty)
     }
 
+    @Test("a fill answer is sealed with the key its request was sealed with, so a runner not yet rotated reads it")
+    func answering() throws {
+        let old = FleetCodec(key: FleetKey(secret: "old"))
+        let new = FleetCodec(key: FleetKey(secret: "new"))
+        let rotating = FleetCodec(key: FleetKey(secret: "new"), previous: [FleetKey(secret: "old")])
+        let entry = Fixtures.entry()
+        let toOld = rotating.answering(try old.seal(entry, now: now), now: now)
+        #expect(try old.open(try toOld.seal(entry, now: now), now: now).entry == entry)
+        #expect(try toOld.open(try new.seal(entry, now: now), now: now).entry == entry, "still opens the new key")
+        let toNew = rotating.answering(try new.seal(entry, now: now), now: now)
+        #expect(reason { try old.open(try toNew.seal(entry, now: now), now: now).entry } == .undecryptable)
+        let garbage = rotating.answering(Array("not a token".utf8), now: now)
+        #expect(try new.open(try garbage.seal(entry, now: now), now: now).entry == entry)
+    }
+
     @Test("the largest message fits in one gossipsub RPC with its fields, so receivers see and count it")
     func largestMessageFitsInOneRPC() throws {
         // A signed message as Publisher sends it: a 52-character topic, a 38-byte Ed25519 peer ID, an 8-byte

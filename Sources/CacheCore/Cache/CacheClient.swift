@@ -49,9 +49,25 @@ public final class CacheClient: Sendable {
         self.clock = clock
     }
 
-    /// Answers one GET with the client's own token (resolved only if GitHub or the forwarder must be asked).
+    /// Answers one GET with the client's own token (resolved only if GitHub or the forwarder must be asked). When
+    /// GitHub answers 401 to that token, the provider renews it (``TokenProvider/rejected(_:)``) and the lookup is
+    /// tried once more with the new one.
     public func get(_ target: RequestTarget, options: LookupOptions) async throws(GHCacheError) -> LookupResult {
-        try await lookup(target, options: options, token: tokens.token)
+        let used = Mutex<String?>(nil)
+        do {
+            return try await lookup(target, options: options) { () async throws(GHCacheError) -> String? in
+                let token = try await self.tokens.token()
+                used.withLock { $0 = token }
+                return token
+            }
+        } catch {
+            guard error.upstream?.status == 401, let token = used.withLock({ $0 }), await tokens.rejected(token) else {
+                throw error
+            }
+            return try await lookup(target, options: options) { () async throws(GHCacheError) -> String? in
+                try await self.tokens.token()
+            }
+        }
     }
 
     /// Answers one GET for a caller that brought its own token (the local endpoint's `Authorization`).
@@ -61,9 +77,10 @@ public final class CacheClient: Sendable {
         try await lookup(target, options: options) { token }
     }
 
-    private func lookup(_ target: RequestTarget, options: LookupOptions, token resolveToken: () -> String?)
-        async throws(GHCacheError) -> LookupResult
-    {
+    private func lookup(
+        _ target: RequestTarget, options: LookupOptions,
+        token resolveToken: () async throws(GHCacheError) -> String?
+    ) async throws(GHCacheError) -> LookupResult {
         let key = target.key
         let ttl = options.ttlOverride ?? configuration.ttlPolicy.ttl(path: target.path, query: target.decodedQuery)
         let now = clock()
@@ -73,7 +90,7 @@ public final class CacheClient: Sendable {
         if rule.mode == .fleet, let entry, !options.revalidate, entry.isFresh(ttl: ttl, now: now) {
             return try hit(entry, context)
         }
-        let token = resolveToken()
+        let token = try await resolveToken()
         context.fingerprint = try fingerprint(token)
         if let entry {
             // The body GitHub showed this token (the entry's, or a variant: docs/TRUST.md).

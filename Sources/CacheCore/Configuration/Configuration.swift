@@ -49,6 +49,11 @@ public struct Configuration: Sendable {
     public var githubToken: String?
     /// `GH_TOKEN` as set.
     public var ghToken: String?
+    /// `CACHE_TOKEN_FILE`: a file holding the daemon's own token, read again whenever it changes.
+    public var tokenFile: String?
+    /// `CACHE_GITHUB_APP_ID`, `CACHE_GITHUB_APP_PRIVATE_KEY_FILE`, `CACHE_GITHUB_APP_INSTALLATION_ID` and
+    /// `CACHE_GITHUB_APP_OWNER` as set; ``daemonApp()`` checks that they make one App credential.
+    public var githubAppVariables: (id: String?, keyFile: String?, installationID: Int?, owner: String?)
     /// Base URL of the GitHub REST API.
     public var apiURL: URL
     /// Whether a daemon's misses go to the key's owner in the fleet (`CACHE_FLEET_FILL`; `false`: every runner
@@ -173,6 +178,17 @@ public struct Configuration: Sendable {
         p2pSharedSecretPreviousFile = resolver.raw(.p2pSharedSecretPreviousFile)?.value
         githubToken = try resolver.value(.githubToken, Self.secretExpectation, ValueParsers.secret)
         ghToken = try resolver.value(.ghToken, Self.secretExpectation, ValueParsers.secret)
+        tokenFile = try resolver.value(.tokenFile, Self.pathExpectation, ValueParsers.path)
+        githubAppVariables = (
+            try resolver.value(
+                .githubAppID, "an App ID (digits) or client ID (Iv…) from the App's settings page",
+                ValueParsers.appIdentifier),
+            try resolver.value(.githubAppPrivateKeyFile, Self.pathExpectation, ValueParsers.path),
+            try resolver.value(
+                .githubAppInstallationID, "an installation ID (a positive number)", ValueParsers.positiveCount),
+            try resolver.value(
+                .githubAppOwner, "an organisation or user login such as octo-org", ValueParsers.githubLogin)
+        )
         apiURL =
             try resolver.value(.apiURL, "an http(s) URL such as https://api.github.com", Self.httpURL)
             ?? URL(string: "https://api.github.com")!
@@ -216,6 +232,8 @@ public struct Configuration: Sendable {
         self.environment = environment
     }
 
+    static let pathExpectation = "a file path (no control characters)"
+
     private static let secretExpectation =
         "a value without control characters (a carriage return from a file with Windows line endings, or a line "
         + "break?); the value is not shown"
@@ -230,5 +248,58 @@ public struct Configuration: Sendable {
             (url.port.map { (1...65535).contains($0) } ?? true)
         else { return nil }
         return url
+    }
+}
+
+/// The daemon's credential as a GitHub App: `CACHE_GITHUB_APP_ID`, `CACHE_GITHUB_APP_PRIVATE_KEY_FILE`, and
+/// `CACHE_GITHUB_APP_INSTALLATION_ID` or `CACHE_GITHUB_APP_OWNER` (whose installation is looked up).
+public struct GitHubAppSettings: Sendable, Equatable {
+    /// The App's application ID or client ID (the JWT's `iss`).
+    public var appID: String
+    /// The path of the App's private key (PEM).
+    public var privateKeyFile: String
+    /// The installation whose tokens the daemon uses, when given.
+    public var installationID: Int?
+    /// The organisation or user the App is installed on, to find the installation when no ID is given.
+    public var owner: String?
+
+    /// Creates settings.
+    public init(appID: String, privateKeyFile: String, installationID: Int?, owner: String?) {
+        self.appID = appID
+        self.privateKeyFile = privateKeyFile
+        self.installationID = installationID
+        self.owner = owner
+    }
+}
+
+extension Configuration {
+    /// The daemon's credential as a GitHub App, `nil` when none of `CACHE_GITHUB_APP_*` is set; an error naming
+    /// what is missing, or the conflict with `CACHE_TOKEN_FILE`. (Checked by the daemon only: `ghcache-get` does not
+    /// use the App, and each variable alone is valid to it.)
+    public func daemonApp() throws(GHCacheError) -> GitHubAppSettings? {
+        let (appID, keyFile, installation, owner) = githubAppVariables
+        guard appID != nil || keyFile != nil || installation != nil || owner != nil else { return nil }
+        func problem(_ message: String) -> GHCacheError { GHCacheError(message, exitStatus: .usage) }
+        guard let appID else {
+            throw problem(
+                "CACHE_GITHUB_APP_ID is not set but other CACHE_GITHUB_APP_* variables are: set it to the App's ID "
+                    + "(the App's settings page, \"App ID\" or \"Client ID\")")
+        }
+        guard let keyFile else {
+            throw problem(
+                "CACHE_GITHUB_APP_ID is set without CACHE_GITHUB_APP_PRIVATE_KEY_FILE: set it to the path of the "
+                    + "App's private key (.pem, generated on the App's settings page)")
+        }
+        guard installation != nil || owner != nil else {
+            throw problem(
+                "CACHE_GITHUB_APP_ID is set without CACHE_GITHUB_APP_INSTALLATION_ID or CACHE_GITHUB_APP_OWNER: set "
+                    + "the installation ID, or the organisation or user the App is installed on")
+        }
+        guard tokenFile == nil else {
+            throw problem(
+                "CACHE_TOKEN_FILE and CACHE_GITHUB_APP_ID are both set: the daemon has one credential of its own; "
+                    + "unset one of them")
+        }
+        return GitHubAppSettings(appID: appID, privateKeyFile: keyFile, installationID: installation, owner: owner)
     }
 }

@@ -52,13 +52,18 @@ enum ResponseClassifier {
     static func parseRetryAfter(_ value: String, now: Double) -> Double? {
         let trimmed = value.trimmingWhitespace()
         if let seconds = ValueParsers.retryAfterSeconds(trimmed) { return seconds }
+        guard let date = httpDate(trimmed) else { return nil }
+        let wait = date - now
+        return wait.isFinite ? min(max(0, wait), TimeBounds.maxRetryAfter) : nil
+    }
+
+    /// An HTTP date (`Date`, `Retry-After`: `Sun, 06 Dec 2026 10:00:00 GMT`) as Unix seconds.
+    static func httpDate(_ text: String) -> Double? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: trimmed) else { return nil }
-        let wait = date.timeIntervalSince1970 - now
-        return wait.isFinite ? min(max(0, wait), TimeBounds.maxRetryAfter) : nil
+        return formatter.date(from: text.trimmingWhitespace())?.timeIntervalSince1970
     }
 
     /// The `message` of a GitHub error body, if it is one.

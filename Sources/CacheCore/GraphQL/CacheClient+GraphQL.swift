@@ -149,7 +149,7 @@ extension CacheClient {
     /// Answers a GraphQL request with the client's own token (`ghcache-get graphql`), sent as
     /// `Authorization: Bearer` with `post`'s other headers.
     public func graphQL(_ post: GraphQLPost, options: LookupOptions) async throws(GHCacheError) -> GraphQLAnswer {
-        let token = tokens.token()
+        let token = try await tokens.token()
         var post = post
         post.headers.removeAll { $0.0.lowercased() == "authorization" }
         if let token { post.headers.append(("Authorization", "Bearer \(token)")) }

@@ -30,6 +30,8 @@ public struct CacheStats: Sendable, Equatable {
     public var peerID: String?
     /// The connected peers and how the daemon found each one (empty without a daemon).
     public var peers: [ConnectedPeer] = []
+    /// The running daemon's own GitHub credential (`nil` without a daemon, or from a daemon that does not say).
+    public var daemonCredential: CredentialStatus?
     /// The last rate-limit headers seen.
     public var rateLimit: RateLimitSnapshot?
     /// Gossip messages sent.
@@ -146,6 +148,7 @@ public struct CacheStats: Sendable, Equatable {
             // A daemon serving only the local endpoint (CACHE_ENABLE_P2P=false) has no peer ID.
             peerID = status.peerID.isEmpty ? nil : status.peerID
             peers = status.connectedPeers.map { ConnectedPeer(peer: $0, via: status.via[$0]) }
+            daemonCredential = status.credential
         }
     }
 
@@ -180,6 +183,12 @@ public struct CacheStats: Sendable, Equatable {
                 "drift": access.drift, "fail_closed": access.failClosed,
             ],
             "invalidated": invalidated,
+            "daemon_credential": daemonCredential.map {
+                [
+                    "kind": $0.kind, "detail": $0.detail ?? NSNull(),
+                    "expires_at": $0.expiresAt.map(TimeBounds.clampedInt) ?? NSNull(),
+                ] as [String: Any]
+            } ?? NSNull(),
             "webhooks": ["accepted": webhooksAccepted, "rejected": webhooksRejected] as [String: Any],
         ]
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

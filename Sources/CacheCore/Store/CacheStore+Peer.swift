@@ -29,11 +29,13 @@ public struct PeerStatus: Sendable, Equatable {
     public var heartbeatAt: Double
     /// Process ID of the daemon.
     public var pid: Int
+    /// The daemon's own GitHub credential (which kind, and when its token expires), never the token.
+    public var credential: CredentialStatus?
 
     /// Creates a status.
     public init(
         peerID: String, addresses: [String], connectedPeers: [String], via: [String: String] = [:],
-        heartbeatAt: Double, pid: Int
+        heartbeatAt: Double, pid: Int, credential: CredentialStatus? = nil
     ) {
         self.peerID = peerID
         self.addresses = addresses
@@ -41,6 +43,7 @@ public struct PeerStatus: Sendable, Equatable {
         self.via = via
         self.heartbeatAt = heartbeatAt
         self.pid = pid
+        self.credential = credential
     }
 
     /// A daemon whose heartbeat is older than this many seconds is reported as not running.
@@ -132,12 +135,16 @@ extension CacheStore {
     public func writePeerStatus(_ status: PeerStatus) throws(GHCacheError) {
         let addresses = Self.jsonArray(status.addresses)
         let connected = Self.connectedPeersJSON(status)
+        let credential = status.credential.flatMap { try? JSONEncoder().encode($0) }.map {
+            String(decoding: $0, as: UTF8.self)
+        }
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO peer_status (id, peer_id, addresses, connected_peers, heartbeat_at, pid)
-                    VALUES (1, ?, ?, ?, ?, ?)
-                    """, arguments: [status.peerID, addresses, connected, status.heartbeatAt, status.pid])
+                    INSERT OR REPLACE INTO peer_status
+                        (id, peer_id, addresses, connected_peers, heartbeat_at, pid, credential)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [status.peerID, addresses, connected, status.heartbeatAt, status.pid, credential])
         }
     }
 
@@ -150,14 +157,19 @@ extension CacheStore {
     public func peerStatus() throws(GHCacheError) -> PeerStatus? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT peer_id, addresses, connected_peers, heartbeat_at, pid FROM peer_status WHERE id = 1"
+                db,
+                sql:
+                    "SELECT peer_id, addresses, connected_peers, heartbeat_at, pid, credential FROM peer_status WHERE id = 1"
             ).map {
                 let connected = Self.connectedPeers(fromJSON: $0["connected_peers"])
                 return PeerStatus(
                     peerID: $0["peer_id"], addresses: Self.stringArray($0["addresses"]),
                     connectedPeers: connected.map(\.peer), via: Self.viaByPeer(connected),
                     heartbeatAt: $0["heartbeat_at"],
-                    pid: $0["pid"])
+                    pid: $0["pid"],
+                    credential: ($0["credential"] as String?).flatMap {
+                        try? JSONDecoder().decode(CredentialStatus.self, from: Data($0.utf8))
+                    })
             }
         }
     }

@@ -19,7 +19,8 @@ import GRDB
 /// - `validators.cid` (v5): which body GitHub showed the token (`NULL` in rows written before v5: the entry's).
 /// - `variants` (v5): the other bodies of a key that tokens were shown (a repository's `permissions` differ per
 ///   token), each with its own fetch time; a token is served the body its `validators` row names. Never replicated.
-/// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat).
+/// - `peer_status`: one row written by the `ghcache-peer` daemon (heartbeat); `credential` (v6) says which GitHub
+///   credential the daemon uses (JSON ``CredentialStatus``, never the token).
 /// - `fetch_locks`: leases that collapse concurrent identical misses into one API call.
 /// - `backoff`: "do not call GitHub before" per token fingerprint (Retry-After, spent rate limit).
 /// - `rate_limit`: the last rate-limit headers seen from GitHub.
@@ -147,6 +148,9 @@ enum Schema {
                         PRIMARY KEY (key, cid)
                     );
                     """)
+        }
+        migrator.registerMigration(names[5]) { db in
+            try db.execute(sql: "ALTER TABLE peer_status ADD COLUMN credential TEXT")
         }
         return migrator
     }

@@ -22,6 +22,11 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
     case p2pSharedSecretPreviousFile = "CACHE_P2P_SHARED_SECRET_PREVIOUS_FILE"
     case githubToken = "GITHUB_TOKEN"
     case ghToken = "GH_TOKEN"
+    case tokenFile = "CACHE_TOKEN_FILE"
+    case githubAppID = "CACHE_GITHUB_APP_ID"
+    case githubAppPrivateKeyFile = "CACHE_GITHUB_APP_PRIVATE_KEY_FILE"
+    case githubAppInstallationID = "CACHE_GITHUB_APP_INSTALLATION_ID"
+    case githubAppOwner = "CACHE_GITHUB_APP_OWNER"
     case apiURL = "GITHUB_API_URL"
     case fleetFill = "CACHE_FLEET_FILL"
     case fillTimeout = "CACHE_FILL_TIMEOUT"
@@ -60,6 +65,10 @@ public enum ConfigVariable: String, Sendable, CaseIterable, Hashable {
         case .p2pSharedSecretFile: "(none; a file holding CACHE_P2P_SHARED_SECRET, exclusive with it)"
         case .p2pSharedSecretPrevious, .p2pSharedSecretPreviousFile: "(none; the secret being rotated out)"
         case .githubToken, .ghToken: "(none)"
+        case .tokenFile: "(none: the daemon uses GITHUB_TOKEN, GH_TOKEN or `gh auth token`)"
+        case .githubAppID: "(none: the daemon does not authenticate as a GitHub App)"
+        case .githubAppPrivateKeyFile, .githubAppOwner: "(none)"
+        case .githubAppInstallationID: "(none: found from CACHE_GITHUB_APP_OWNER)"
         case .apiURL: "https://api.github.com"
         case .fleetFill: "true"
         case .fillTimeout: "5"
@@ -109,6 +118,10 @@ extension ConfigVariable {
         case .prewarm: (try? PathPattern.parseList(text).get()) != nil
         case .p2pSharedSecret, .p2pSharedSecretPrevious, .githubToken, .ghToken, .webhookSecret:
             ValueParsers.secret(text) != nil
+        case .githubAppID: ValueParsers.appIdentifier(text) != nil
+        case .githubAppInstallationID: ValueParsers.positiveCount(text) != nil
+        case .githubAppOwner: ValueParsers.githubLogin(text) != nil
+        case .tokenFile, .githubAppPrivateKeyFile: ValueParsers.path(text) != nil
         case .cacheDir, .bootstrapPeers, .p2pSharedSecretFile, .p2pSharedSecretPreviousFile: true
         }
     }

@@ -130,6 +130,41 @@ public enum ValueParsers {
         Redaction.hasControlCharacter(text) ? nil : text
     }
 
+    /// A GitHub App's application ID (`123456`) or client ID (`Iv23liAbC…`): letters, digits, `.`, `_` and `-`.
+    public static func appIdentifier(_ text: String) -> String? {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 100,
+            trimmed.unicodeScalars.allSatisfy({ isASCIIAlphanumeric($0) || "._-".unicodeScalars.contains($0) })
+        else { return nil }
+        return trimmed
+    }
+
+    private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
+    /// A count of at least 1 (an installation ID).
+    public static func positiveCount(_ text: String) -> Int? {
+        guard let value = count(text), value > 0 else { return nil }
+        return value
+    }
+
+    /// A GitHub user or organisation login: letters, digits and single inner hyphens, at most 39 characters.
+    public static func githubLogin(_ text: String) -> String? {
+        let trimmed = text.trimmingWhitespace()
+        guard (1...39).contains(trimmed.utf8.count), !trimmed.hasPrefix("-"), !trimmed.hasSuffix("-"),
+            !trimmed.contains("--"),
+            trimmed.unicodeScalars.allSatisfy({ isASCIIAlphanumeric($0) || $0 == "-" })
+        else { return nil }
+        return trimmed
+    }
+
+    /// A file path: not empty, no control characters (surrounding white space is trimmed).
+    public static func path(_ text: String) -> String? {
+        let trimmed = text.trimmingWhitespace()
+        return trimmed.isEmpty || Redaction.hasControlCharacter(trimmed) ? nil : trimmed
+    }
+
     /// A TCP port, 0 (any free port) to 65535.
     public static func port(_ text: String) -> Int? {
         guard let value = count(text), value <= 65535 else { return nil }

@@ -8,5 +8,7 @@ public enum StoreLayout {
     /// `PRAGMA application_id` of a ghcache store ("GHCA"); anything else is a foreign file.
     public static let applicationID: Int32 = 1_195_918_145
     /// The identifiers of the schema migrations, oldest first.
-    public static let migrations = ["v1", "v2-entry-access", "v3-invalidation", "v4-graphql", "v5-variants"]
+    public static let migrations = [
+        "v1", "v2-entry-access", "v3-invalidation", "v4-graphql", "v5-variants", "v6-daemon-credential",
+    ]
 }

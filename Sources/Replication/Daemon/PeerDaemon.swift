@@ -148,13 +148,14 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
     }
 
     /// Loads (or creates) the identity, installs the fleet's token fingerprint key, listens and subscribes to the
-    /// fleet topic, on the store and transport of `resources`.
+    /// fleet topic, on the store and transport of `resources`. `tokens` is the daemon's own credential (the
+    /// environment's token and `gh` when `nil`): what the daemon asks GitHub for itself is sent with it.
     ///
     /// - Throws: a ``GHCacheError`` saying what to do: the port is taken, the identity key or the store cannot be
     ///   used.
-    public static func start(_ settings: PeerDaemonSettings, resources: DaemonResources, logger: Logger)
-        async throws(GHCacheError) -> PeerDaemon
-    {
+    public static func start(
+        _ settings: PeerDaemonSettings, resources: DaemonResources, tokens: TokenProvider? = nil, logger: Logger
+    ) async throws(GHCacheError) -> PeerDaemon {
         let store = resources.store
         let identity = try loadIdentity(path: settings.identityPath)
         var logger = logger
@@ -196,10 +197,11 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
             warnings.append("\(error); new rows are published within ~1 s by tailing the store instead")
         }
 
+        let credential = await DaemonCredential(
+            tokens: tokens ?? TokenProvider(configuration: settings.configuration) { [logger] in logger.notice("\($0)") })
+        warnings += DaemonCredential.notices(configuration: settings.configuration, isPresent: credential.isPresent)
         // During a rotation (CACHE_P2P_SHARED_SECRET_PREVIOUS) what the previous key sealed is still opened, and its
         // topics are still followed; everything this daemon sends is sealed with the new key (docs/PROTOCOL.md §1).
-        let credential = DaemonCredential(configuration: settings.configuration)
-        warnings += DaemonCredential.notices(configuration: settings.configuration, isPresent: credential.isPresent)
         let codec = FleetCodec(key: fleetKey, previous: settings.secret.previous.map { [FleetKey(secret: $0)] } ?? [])
         let intake = EntryIntake(codec: codec, store: store, logger: logger, clock: resources.clock)
         let gossip = GossipSub(host: host, parameters: settings.gossip)

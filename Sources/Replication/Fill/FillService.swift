@@ -45,12 +45,16 @@ final class FillService: Sendable {
         let metadata: Logger.Metadata = ["ghcache.peer": "\(peer)"]
         do {
             var reader = SyncFrameReader()
-            let request = try await StreamWatchdog.run(
+            let (request, codec) = try await StreamWatchdog.run(
                 stream, idle: FillProtocol.requestTimeout, total: FillProtocol.requestTimeout
             ) { _ in
-                try intake.codec.openMessage(FillRequest.self, from: try await FleetFill.frame(stream, &reader))
+                let frame = try await FleetFill.frame(stream, &reader)
+                // Answered with the key the request was sealed with: during a rotation of the fleet secret, a runner
+                // not restarted yet reads the answer of an owner that was (docs/PROTOCOL.md §1).
+                let codec = intake.codec.answering(frame)
+                return (try codec.openMessage(FillRequest.self, from: frame), codec)
             }
-            let frames = await answer(request, from: peer)
+            let frames = frames(await answer(request, from: peer), codec: codec)
             try await stream.write(frames.flatMap { SyncFrame.payload($0).bytes })
             try await stream.closeWrite()
         } catch let rejection as Rejection {
@@ -63,11 +67,19 @@ final class FillService: Sendable {
         }
     }
 
-    /// The response frames for `request`: the answer, and the entry when it is `ok`.
-    private func answer(_ request: FillRequest, from peer: PeerID) async -> [[UInt8]] {
+    /// What the owner answers.
+    private enum Reply {
+        case failure(String)
+        case lease(until: Double)
+        /// `ok`, with the stored row of `key`.
+        case entry(key: String, detail: String)
+    }
+
+    /// The answer to `request`.
+    private func answer(_ request: FillRequest, from peer: PeerID) async -> Reply {
         guard let target = request.target(apiBase: client.configuration.apiURL) else {
             intake.count([Counter.fillRejected(RejectReason.malformed.rawValue): 1])
-            return failure("the request's fields do not hash to its key")
+            return .failure("the request's fields do not hash to its key")
         }
         if let leases { return await answerWithoutCredential(request, from: peer, leases: leases) }
         let result: LookupResult
@@ -82,32 +94,32 @@ final class FillService: Sendable {
                     ttlOverride: request.ttl, noCache: request.noCache, revalidate: revalidate, countsAsLookup: false,
                     askForwarder: false))
         } catch {
-            return failure(error.message)
+            return .failure(error.message)
         }
-        guard result.servedFrom != .stale else { return failure(result.warning ?? "only a stale copy is left") }
-        return entryFrames(request.key, detail: Self.describe(result.servedFrom))
+        guard result.servedFrom != .stale else { return .failure(result.warning ?? "only a stale copy is left") }
+        return .entry(key: request.key, detail: Self.describe(result.servedFrom))
     }
 
     /// The answer of an owner without a credential: never a call to GitHub (the caller's token stays on its runner).
     /// A fresh copy is sent (the requester's access rule then decides, with its caller's token); otherwise the
     /// requester gets the lease and fetches itself, or, while another runner holds it, waits for that runner's row.
     private func answerWithoutCredential(_ request: FillRequest, from peer: PeerID, leases: FillLeases) async
-        -> [[UInt8]]
+        -> Reply
     {
         let now = client.clock()
         let entry: CacheEntry?
         do {
             entry = try client.store.entry(forKey: request.key)
         } catch {
-            return failure(error.message)
+            return .failure(error.message)
         }
         if let entry, !request.noCache, entry.isFresh(ttl: request.ttl, now: now),
             request.revalidate != true || !RefreshAhead.isDue(entry, now: now)
         {
-            return entryFrames(request.key, detail: "hit")
+            return .entry(key: request.key, detail: "hit")
         }
         guard request.lease == true else {
-            return failure("this daemon has no GitHub credential of its own: fetch it with the caller's token")
+            return .failure("this daemon has no GitHub credential of its own: fetch it with the caller's token")
         }
         let baseline = request.noCache ? now : (entry?.fetchedAt ?? -Double.infinity)
         let turn = await leases.turn(
@@ -117,32 +129,32 @@ final class FillService: Sendable {
         case .fetch(let until):
             intake.count([Counter.fillLeases: 1])
             logger.debug("lease to \(peer)", metadata: ["ghcache.key": "\(request.url)"])
-            return (try? intake.codec.sealMessage(FillAnswer.lease(until: until))).map { [$0] } ?? []
-        case .arrived: return entryFrames(request.key, detail: "relayed")
-        case .timedOut: return failure("the runner holding the lease stored nothing in time")
+            return .lease(until: until)
+        case .arrived: return .entry(key: request.key, detail: "relayed")
+        case .timedOut: return .failure("the runner holding the lease stored nothing in time")
         }
     }
 
-    /// An `error` answer.
-    private func failure(_ detail: String) -> [[UInt8]] {
-        (try? intake.codec.sealMessage(FillAnswer.error(detail))).map { [$0] } ?? []
-    }
-
-    /// An `ok` answer with the stored row of `key`.
-    private func entryFrames(_ key: String, detail: String) -> [[UInt8]] {
-        let codec = intake.codec
-        do {
-            guard let row = try client.store.entry(forKey: key) else { return failure("the entry vanished") }
-            // With the validators of this body: who GitHub showed it to, and when (the requester's access rule).
-            var entry = try client.store.replicable(row)
-            if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
-            let frames = [try codec.sealMessage(FillAnswer.ok(detail)), try codec.seal(entry)]
-            intake.count([Counter.fillsServed: 1])
-            return frames
-        } catch let error as GHCacheError {
-            return failure(error.message)
-        } catch {
-            return failure("\(error)")
+    /// The response frames of `reply` sealed with `codec`: the answer, and the entry when it is `ok`.
+    private func frames(_ reply: Reply, codec: FleetCodec) -> [[UInt8]] {
+        let failure = { (detail: String) in (try? codec.sealMessage(FillAnswer.error(detail))).map { [$0] } ?? [] }
+        switch reply {
+        case .failure(let detail): return failure(detail)
+        case .lease(let until): return (try? codec.sealMessage(FillAnswer.lease(until: until))).map { [$0] } ?? []
+        case .entry(let key, let detail):
+            do {
+                guard let row = try client.store.entry(forKey: key) else { return failure("the entry vanished") }
+                // With the validators of this body: who GitHub showed it to, and when (the requester's access rule).
+                var entry = try client.store.replicable(row)
+                if row.origin == .local || entry.originPeer == nil { entry.originPeer = localPeer }
+                let frames = [try codec.sealMessage(FillAnswer.ok(detail)), try codec.seal(entry)]
+                intake.count([Counter.fillsServed: 1])
+                return frames
+            } catch let error as GHCacheError {
+                return failure(error.message)
+            } catch {
+                return failure("\(error)")
+            }
         }
     }
 

@@ -125,7 +125,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The daemon's command, apart so that ghcache-get/stats/gc do not link libp2p and replication.
+        // The daemon's command, apart so that GHCacheCLI does not link libp2p and replication (ghcache-get-full does,
+        // to be the installed ghcache-peer too).
         .target(
             name: "PeerCLI",
             dependencies: [
@@ -157,7 +158,9 @@ let package = Package(
         .executableTarget(
             name: "ghcache-get", dependencies: ["HitPath"],
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]),
-        .executableTarget(name: "ghcache-get-full", dependencies: ["GHCacheCLI"]),
+        // ghcache-get-full is also ghcache-stats, ghcache-gc and ghcache-peer when called by those names (its source
+        // explains): scripts/install installs it once and the other three as links to it.
+        .executableTarget(name: "ghcache-get-full", dependencies: ["GHCacheCLI", "PeerCLI"]),
         .executableTarget(name: "ghcache-stats", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-gc", dependencies: ["GHCacheCLI"]),
         .executableTarget(name: "ghcache-peer", dependencies: ["PeerCLI"]),

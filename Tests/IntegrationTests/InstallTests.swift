@@ -8,6 +8,8 @@ import Testing
 struct InstallTests {
     static let root = TestPaths.packageRoot.path
     static let programs = ["ghcache-get", "ghcache-stats", "ghcache-gc", "ghcache-peer"]
+    /// The names installed as symbolic links to ghcache-get-full, which runs the command its name selects.
+    static let links = ["ghcache-stats", "ghcache-gc", "ghcache-peer"]
     static let documented = ["ghcache-get", "ghcache-stats", "ghcache-gc", "ghcache-peer"]
 
     /// `scripts/install ARGUMENTS` into a fresh prefix; the prefix and the script's result.
@@ -33,7 +35,7 @@ struct InstallTests {
         try String(contentsOfFile: "\(root)/\(relativePath)", encoding: .utf8)
     }
 
-    @Test("scripts/install puts the programs (stripped), man pages and completions where README → Install lists")
+    @Test("scripts/install puts the programs (stripped, or links), man pages and completions where README lists")
     func installLayout() throws {
         let (prefix, result) = try Self.install([])
         defer { try? FileManager.default.removeItem(atPath: prefix) }
@@ -50,9 +52,10 @@ struct InstallTests {
             #expect(FileManager.default.fileExists(atPath: path), "\(file) was not installed")
             #expect(result.stdoutText.contains(path), "scripts/install did not print \(path)")
         }
-        for program in Self.programs + ["ghcache-get-full"] {
+        for program in ["ghcache-get", "ghcache-get-full"] {
             #expect(try Self.isStripped("\(prefix)/bin/\(program)"), "\(program) is not stripped")
         }
+        try Self.expectLinks(in: prefix, to: "ghcache-get-full")
         let version = try Self.run("\(prefix)/bin/ghcache-get", ["--version"])
         #expect(version.status == 0)
         #expect(version.stdoutText.contains("0."), "\(version.stdoutText)")
@@ -60,8 +63,22 @@ struct InstallTests {
         let help = try Self.run("\(prefix)/bin/ghcache-get", ["--help"])
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdoutText.contains("USAGE"), "\(help.stdoutText)")
-        let peer = try Self.run("\(prefix)/bin/ghcache-peer", ["--version"])
-        #expect(peer.status == 0, "\(peer.stderr)")
+    }
+
+    /// Each of `links` in PREFIX/bin is a symbolic link to `target` and behaves as the product of its name: the
+    /// same help, version, and usage error (text and exit status).
+    static func expectLinks(in prefix: String, to target: String) throws {
+        for name in links {
+            let path = "\(prefix)/bin/\(name)"
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: path) == target, "\(name)")
+            for arguments in [["--help"], ["--version"], ["--no-such-option"]] {
+                let installed = try run(path, arguments)
+                let product = try run(try Binaries.path(name), arguments)
+                #expect(installed.status == product.status, "\(name) \(arguments): \(installed.stderr)")
+                #expect(installed.stdoutText == product.stdoutText, "\(name) \(arguments)")
+                #expect(installed.stderr == product.stderr, "\(name) \(arguments)")
+            }
+        }
     }
 
     @Test("scripts/install --libexec: ghcache-get-full in libexec/ghcache/, found from bin/ghcache-get")
@@ -71,6 +88,7 @@ struct InstallTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(prefix)/bin/ghcache-get-full"))
         #expect(FileManager.default.isExecutableFile(atPath: "\(prefix)/libexec/ghcache/ghcache-get-full"))
+        try Self.expectLinks(in: prefix, to: "../libexec/ghcache/ghcache-get-full")
         let help = try Self.run("\(prefix)/bin/ghcache-get", ["--help"])
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdoutText.contains("USAGE"), "\(help.stdoutText)")

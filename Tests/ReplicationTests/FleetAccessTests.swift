@@ -65,4 +65,56 @@ struct FleetAccessTests {
             #expect((1...3).contains(free), "\(free) free proofs")
         }
     }
+
+    @Test("runners proving new job tokens in step after a change pay for the new body once, not once per runner")
+    func proofsInStep() async throws {
+        try await Environment.with { environment in
+            try environment.server.setAccess(
+                StandInAccess(
+                    privateRepositories: ["octo/app"], grants: [.init(token: "owner-admin", scope: "octo", role: .admin)]
+                ))
+            let fleet = Fleet(environment)
+            defer { fleet.stopAll() }
+            let daemons = try await fleet.startMembers(3, env: Self.shared.merging(["GITHUB_TOKEN": "owner-admin"]) { $1 })
+            let uri = "/repos/octo/app/actions/runs"
+            var job = 0
+            /// Every runner polls at once, each with a new job token that GitHub lets read the repository.
+            func poll() async throws -> [ProcessResult] {
+                var tokens: [String] = []
+                for _ in daemons.indices {
+                    job += 1
+                    tokens.append("job-\(job)")
+                    try environment.server.grant(.init(token: "job-\(job)", scope: "octo/app", role: .read))
+                }
+                return try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+                    for index in daemons.indices {
+                        let token = tokens[index]
+                        group.addTask {
+                            try await environment.run(
+                                "ghcache-get", ["api", uri, "--ttl", "600"],
+                                env: ["CACHE_DIR": fleet.directory("r\(index)"), "GITHUB_TOKEN": token])
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            for result in try await poll() { #expect(result.status == 0, "\(result.stderr)") }
+            for index in daemons.indices {
+                try await eventually("r\(index) holds the runs", timeout: 10) {
+                    try await fleet.stats("r\(index)").int("cache_size") >= 1
+                }
+            }
+            for round in 1...3 {
+                let before = environment.server.stats().counts(for: uri)
+                _ = try environment.server.mutate(path: uri)
+                let results = try await poll()
+                for result in results { #expect(result.status == 0, "round \(round): \(result.stderr)") }
+                #expect(Set(results.map(\.stdout)).count == 1, "round \(round): every runner printed the new body")
+                let after = environment.server.stats().counts(for: uri)
+                // The first runner to prove pays for the new body; the others prove against it for free.
+                #expect(after.charged - before.charged == 1, "round \(round): \(before) then \(after)")
+                #expect(after.notCharged - before.notCharged == 2, "round \(round): \(before) then \(after)")
+            }
+        }
+    }
 }

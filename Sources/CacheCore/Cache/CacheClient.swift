@@ -152,13 +152,33 @@ public final class CacheClient: Sendable {
     /// request with the ETag GitHub would give this token for the body (`verified`), or a plain one (`token` mode).
     /// `304` records the proof and serves the copy (free); `200` stores this token's own view; `401`/`403`/`404` is
     /// relayed and the copy never served; no answer fails closed. One proof per token and key at a time.
+    ///
+    /// The forwarder is asked first (``ForwardedLookup/proofBaseline``): the machine's daemon proves for this
+    /// process, and inside the daemon the key's owner coordinates the proofs of the fleet, so that the proof below is
+    /// made against the newest body any runner holds.
     private func prove(_ context: Attempt, token: String?) async throws(GHCacheError) -> LookupResult {
         var proving = context
         proving.isProof = true
         let shared = proving
         let prover = Flight(key: context.key, ttl: context.ttl, options: context.options, prover: context.fingerprint)
         let (outcome, _) = await flight(prover) { () async throws(GHCacheError) -> LookupResult in
-            try await self.fetch(shared, token: token, leaseOwner: nil)
+            var context = shared
+            if let forwarder = self.forwarder, context.options.askForwarder, let held = context.entry {
+                let lookup = ForwardedLookup(
+                    target: context.target, ttl: context.ttl, options: context.options, token: token,
+                    proofBaseline: max(held.fetchedAt, context.view?.entry.fetchedAt ?? held.fetchedAt))
+                let answer = try await forwarder.forward(lookup)
+                // Whoever answered, the rule again for this token: served only when GitHub has shown it these bytes.
+                let view = try self.store.view(key: context.key, tokenFingerprint: context.fingerprint)
+                if let answer, let view, view.entry.cid == ContentID.of(answer.body),
+                    self.configuration.access.decision(seenAt: view.seenAt, now: self.clock()) == .serve
+                {
+                    return answer
+                }
+                context.entry = try self.store.entry(forKey: context.key)
+                context.view = view
+            }
+            return try await self.fetch(context, token: token, leaseOwner: nil)
         }
         return try outcome.get()
     }

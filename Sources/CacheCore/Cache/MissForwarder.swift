@@ -18,4 +18,21 @@ public struct ForwardedLookup: Sendable {
     public var options: LookupOptions
     /// The API token of the request (`nil`: unauthenticated).
     public var token: String?
+    /// Set when the token must prove its access to the copy held (docs/TRUST.md, "Proofs across the fleet"): the
+    /// fetch time of that copy. The machine's daemon then runs the whole lookup, proof included; the key's owner
+    /// answers with a newer row if one arrived since, or lets this runner prove first while the others that prove
+    /// at the same time wait for its row, so that after a change one proof pays for the new body and the rest are
+    /// free. The proof itself is always made with the caller's token, by the one who proves.
+    public var proofBaseline: Double?
+
+    /// Creates a lookup to hand on.
+    public init(
+        target: RequestTarget, ttl: Int, options: LookupOptions, token: String?, proofBaseline: Double? = nil
+    ) {
+        self.target = target
+        self.ttl = ttl
+        self.options = options
+        self.token = token
+        self.proofBaseline = proofBaseline
+    }
 }

@@ -36,6 +36,10 @@ public final class Host: Sendable {
         var connections: [PeerID: [Connection]] = [:]
         var handlers: [String: StreamHandler] = [:]
         var servers: [any Channel] = []
+        /// Inbound connections wrapped but not yet taken by the accept loop. A wrapped channel must end through
+        /// `executeThenClose` (NIO stops the process when one is dropped unfinished), so each is held here until
+        /// the accept loop or ``shutdown()`` takes it; after shutdown none is wrapped.
+        var unaccepted: [ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ByteBuffer>] = [:]
         var channels: [UInt64: any Channel] = [:]
         var listenAddresses: [Multiaddr] = []
         var subscribers: [UInt64: AsyncStream<PeerEvent>.Continuation] = [:]
@@ -128,9 +132,15 @@ public final class Host: Sendable {
         guard !state.withLock({ $0.isShutDown }) else { throw HostError.shutDown }
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: endpoint.host, port: endpoint.port) { child in
+            .bind(host: endpoint.host, port: endpoint.port) { [weak self] child in
                 child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    guard let self else { throw HostError.shutDown }
+                    return try self.state.withLock { s in
+                        guard !s.isShutDown else { throw HostError.shutDown }
+                        let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                        s.unaccepted[ObjectIdentifier(child)] = wrapped
+                        return wrapped
+                    }
                 }
             }
         guard let bound = Multiaddr(socketAddress: server.channel.localAddress) else {
@@ -154,6 +164,9 @@ public final class Host: Sendable {
     private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
         try? await server.executeThenClose { inbound in
             for try await child in inbound {
+                // Taken from `unaccepted` here, or already by shutdown(), which then ends it.
+                guard state.withLock({ $0.unaccepted.removeValue(forKey: ObjectIdentifier(child.channel)) }) != nil
+                else { continue }
                 let admitted = state.withLock { s in
                     guard !s.isShutDown, s.inboundConnections < configuration.maxInboundConnections else {
                         return false
@@ -231,16 +244,21 @@ public final class Host: Sendable {
     /// Stops listening, closes all connections and streams, ends event streams, and waits
     /// (bounded) for all internal tasks. The host cannot be used afterwards.
     public func shutdown() async {
-        let (servers, channels, connections, subscribers) = state.withLock { s in
+        let (servers, channels, connections, subscribers, unaccepted) = state.withLock { s in
             s.isShutDown = true
             defer {
                 s.servers = []
                 s.subscribers = [:]
+                s.unaccepted = [:]
             }
-            return (s.servers, Array(s.channels.values), s.connections.values.flatMap { $0 }, s.subscribers.values)
+            return (
+                s.servers, Array(s.channels.values), s.connections.values.flatMap { $0 }, s.subscribers.values,
+                Array(s.unaccepted.values)
+            )
         }
         connections.forEach { $0.close() }
         for server in servers { try? await server.close() }
+        for channel in unaccepted { await Self.discard(channel) }
         subscribers.forEach { $0.finish() }
         jobs.finish()
         let runner = self.runner

@@ -94,14 +94,14 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         self.membership = membership
         let dialer = Dialer(host: host, maxPeers: settings.maxPeers, ownAddresses: addresses)
         self.dialer = dialer
-        // Without a credential of its own, the keys this daemon owns are fetched by a runner that asks (a lease).
+        // The fleet's leases on the keys this daemon owns: without a credential of its own, a runner that asks
+        // fetches them; with or without, runners take turns to prove their tokens' access after a change.
         let fillTimeout = settings.configuration.fillTimeout
-        let leases =
-            credential.isPresent
-            ? nil : FillLeases(store: resources.store, duration: fillTimeout / 2, clock: resources.clock)
+        let leases = FillLeases(store: resources.store, duration: fillTimeout / 2, clock: resources.clock)
         let fill = FleetFill(
             host: host, membership: membership, intake: intake, timeout: .milliseconds(Int(fillTimeout * 1000)),
-            enabled: settings.configuration.fleetFill, leases: leases, logger: logger)
+            enabled: settings.configuration.fleetFill, leases: leases, hasCredential: credential.isPresent,
+            logger: logger)
         self.fill = fill
         // Refresh-ahead and revalidations after an invalidation go through the fill, so only owners revalidate; the
         // fills this daemon serves as the owner fetch themselves (LookupOptions.askForwarder).
@@ -111,6 +111,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         self.client = client
         self.fillService = FillService(
             client: client, intake: intake, localPeer: host.peerID.description, leases: leases,
+            hasCredential: credential.isPresent,
             leaseWait: .milliseconds(Int(fillTimeout * 900)), logger: logger)
         self.refreshAhead = RefreshAhead(client: client, enabled: credential.isPresent, logger: logger)
         let invalidations = Invalidations(

@@ -8,6 +8,11 @@ import Synchronization
 /// owner by gossip) instead of each calling GitHub. A lease ends after ``duration``: when its holder fails (its
 /// token may not read the key, GitHub did not answer, the runner died), the next runner that asks gets it.
 ///
+/// The same leases take turns for proofs (``FleetFill``): a runner whose caller's token must prove its access proves
+/// first, and the runners proving at the same time wait for its row (a new body after a `200`, or the same one
+/// refreshed after a `304`), then prove against it. A lease also ends as soon as a row newer than its holder's copy
+/// is stored.
+///
 /// Holders are peer IDs: the owner's own lookups take leases here too, under its own ID.
 final class FillLeases: Sendable {
     /// What a runner asking for a key does next.
@@ -23,6 +28,8 @@ final class FillLeases: Sendable {
     private struct Lease {
         let holder: String
         let until: Double
+        /// The fetch time of the holder's copy: a row fetched later ends the lease.
+        let baseline: Double
     }
 
     let store: CacheStore
@@ -45,21 +52,26 @@ final class FillLeases: Sendable {
     {
         while true {
             if arrived(key: key, ttl: ttl, baseline: baseline) { return .arrived }
-            if let until = claim(key: key, holder: holder, now: clock()) { return .fetch(until: until) }
+            if let until = claim(key: key, holder: holder, baseline: baseline, now: clock()) {
+                return .fetch(until: until)
+            }
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return .timedOut }
             try? await Task.sleep(for: FillProtocol.leasePollInterval)
         }
     }
 
     /// The lease for `holder` (its end), or `nil` while another holder's lease runs.
-    func claim(key: String, holder: String, now: Double) -> Double? {
-        leases.withLock { leases in
-            if let lease = leases[key], lease.until > now {
+    func claim(key: String, holder: String, baseline: Double, now: Double) -> Double? {
+        let stored = (try? store.fetchedAt(key: key)) ?? nil
+        return leases.withLock { leases in
+            if let lease = leases[key], lease.until > now, stored.map({ $0 <= lease.baseline }) ?? true {
                 return lease.holder == holder ? lease.until : nil
             }
             let until = now + duration
             if leases.count >= Self.capacity { leases = leases.filter { $0.value.until > now } }
-            if leases.count < Self.capacity { leases[key] = Lease(holder: holder, until: until) }
+            if leases.count < Self.capacity {
+                leases[key] = Lease(holder: holder, until: until, baseline: baseline)
+            }
             return until
         }
     }

@@ -37,11 +37,16 @@ struct FillRequest: Codable, Sendable, Equatable {
     /// The runner can fetch the key itself with its caller's token and takes the fleet's lease on it when the owner
     /// has no credential of its own (``FillAnswer/Outcome/lease``; absent: `false`, an older runner).
     var lease: Bool?
+    /// A proof's turn, not a fill: the runner's copy was fetched at this time (Unix milliseconds, rounded up) and
+    /// one of its callers' tokens must prove its access to it. The owner answers a row fetched later, or `lease`
+    /// (prove now), or keeps the runner waiting while another proves (absent: a fill).
+    var proofAfterMs: Int64?
 
     enum CodingKeys: String, CodingKey {
         case key, url, accept, ttl, revalidate, lease
         case apiVersion = "api_version"
         case noCache = "no_cache"
+        case proofAfterMs = "proof_after_ms"
     }
 
     /// The longest TTL a request may carry (30 days).
@@ -56,6 +61,7 @@ struct FillRequest: Codable, Sendable, Equatable {
         noCache = lookup.options.noCache
         revalidate = lookup.options.revalidate
         lease = lookup.token != nil ? true : nil
+        proofAfterMs = lookup.proofBaseline.map { Int64(($0 * 1000).rounded(.up)) }
     }
 
     /// The request target, or `nil` when the fields do not hash to ``key`` or are out of bounds.

@@ -9,28 +9,32 @@ import Synchronization
 /// many runners ask at the same time (the store's fetch lease), stores it (the publisher then gossips it) and sends
 /// it back sealed exactly as a gossip message.
 ///
-/// An owner without a GitHub credential of its own (``leases`` set) never calls GitHub: it answers a fresh copy,
+/// An owner without a GitHub credential of its own never calls GitHub: it answers a fresh copy,
 /// hands the fetch to a runner that asked (a lease: the runner fetches with its caller's token) and answers the
 /// others with that runner's row when it arrives.
 final class FillService: Sendable {
     let client: CacheClient
     let intake: EntryIntake
     let localPeer: String
-    /// The fleet's leases on the keys this daemon owns, when it has no credential of its own (`nil`: it has one).
-    let leases: FillLeases?
+    /// The fleet's leases on the keys this daemon owns: fetches, when it has no credential of its own, and proofs.
+    let leases: FillLeases
+    /// Whether this daemon has a GitHub credential of its own to fetch with.
+    let hasCredential: Bool
     /// How long a runner is kept waiting for another's row or the lease (within its `CACHE_FILL_TIMEOUT`).
     let leaseWait: Duration
     let logger: Logger
     private let admission = PeerAdmission(limit: FillProtocol.maxConcurrentPerPeer)
 
     init(
-        client: CacheClient, intake: EntryIntake, localPeer: String, leases: FillLeases?, leaseWait: Duration,
+        client: CacheClient, intake: EntryIntake, localPeer: String, leases: FillLeases, hasCredential: Bool,
+        leaseWait: Duration,
         logger: Logger
     ) {
         self.client = client
         self.intake = intake
         self.localPeer = localPeer
         self.leases = leases
+        self.hasCredential = hasCredential
         self.leaseWait = leaseWait
         self.logger = logger
     }
@@ -67,6 +71,21 @@ final class FillService: Sendable {
         }
     }
 
+    /// A runner's turn to prove a token's access to its copy, fetched at `after`: a row fetched since is answered (the
+    /// runner proves against it), else the runner gets the lease and proves now, else (another runner is proving)
+    /// it waits for that runner's row. Never a call to GitHub.
+    private func proofTurn(_ request: FillRequest, from peer: PeerID, after baseline: Double) async -> Reply {
+        let turn = await leases.turn(
+            key: request.key, holder: peer.description, ttl: request.ttl, baseline: baseline,
+            deadline: .now + leaseWait)
+        switch turn {
+        case .fetch(let until) where request.lease == true: return .lease(until: until)
+        case .fetch: return .failure("a proof's turn needs a request that can take the lease")
+        case .arrived: return .entry(key: request.key, detail: "newer")
+        case .timedOut: return .failure("the runner proving first stored nothing in time")
+        }
+    }
+
     /// What the owner answers.
     private enum Reply {
         case failure(String)
@@ -81,7 +100,8 @@ final class FillService: Sendable {
             intake.count([Counter.fillRejected(RejectReason.malformed.rawValue): 1])
             return .failure("the request's fields do not hash to its key")
         }
-        if let leases { return await answerWithoutCredential(request, from: peer, leases: leases) }
+        if let after = request.proofAfterMs { return await proofTurn(request, from: peer, after: Double(after) / 1000) }
+        if !hasCredential { return await answerWithoutCredential(request, from: peer) }
         let result: LookupResult
         do {
             var revalidate = false
@@ -103,9 +123,7 @@ final class FillService: Sendable {
     /// The answer of an owner without a credential: never a call to GitHub (the caller's token stays on its runner).
     /// A fresh copy is sent (the requester's access rule then decides, with its caller's token); otherwise the
     /// requester gets the lease and fetches itself, or, while another runner holds it, waits for that runner's row.
-    private func answerWithoutCredential(_ request: FillRequest, from peer: PeerID, leases: FillLeases) async
-        -> Reply
-    {
+    private func answerWithoutCredential(_ request: FillRequest, from peer: PeerID) async -> Reply {
         let now = client.clock()
         let entry: CacheEntry?
         do {

@@ -14,6 +14,9 @@ import Logging
 /// An owner without a credential of its own answers `lease` instead of fetching: the lookup then fetches the key
 /// itself, with its caller's token, for the fleet. When this daemon is the owner and has no credential, its own
 /// lookups take the same leases (``leases``): a lookup whose key another runner is fetching waits for that row.
+///
+/// Before a proof (``ForwardedLookup/proofBaseline``), every daemon, with a credential or not, takes its turn at the
+/// owner's leases the same way, so that runners proving at once after a change pay for the new body once.
 final class FleetFill: MissForwarder {
     let host: LibP2P.Host
     let membership: Membership
@@ -21,8 +24,10 @@ final class FleetFill: MissForwarder {
     let timeout: Duration
     /// `CACHE_FLEET_FILL`: `false` makes every lookup fetch locally.
     let enabled: Bool
-    /// The leases of the keys this daemon owns, when it has no credential of its own (``FillService/leases``).
-    let leases: FillLeases?
+    /// The leases of the keys this daemon owns (``FillService/leases``).
+    let leases: FillLeases
+    /// Whether this daemon has a GitHub credential of its own (else the keys it owns are fetched under leases).
+    let hasCredential: Bool
     let logger: Logger
 
     /// The outcome of one fill exchange.
@@ -37,7 +42,7 @@ final class FleetFill: MissForwarder {
 
     init(
         host: LibP2P.Host, membership: Membership, intake: EntryIntake, timeout: Duration, enabled: Bool,
-        leases: FillLeases?, logger: Logger
+        leases: FillLeases, hasCredential: Bool, logger: Logger
     ) {
         self.host = host
         self.membership = membership
@@ -45,6 +50,7 @@ final class FleetFill: MissForwarder {
         self.timeout = timeout
         self.enabled = enabled
         self.leases = leases
+        self.hasCredential = hasCredential
         self.logger = logger
     }
 
@@ -53,10 +59,14 @@ final class FleetFill: MissForwarder {
     func forward(_ lookup: ForwardedLookup) async throws(GHCacheError) -> LookupResult? {
         let key = lookup.target.key
         guard enabled else { return nil }
+        if let baseline = lookup.proofBaseline {
+            await proofTurn(lookup, baseline: baseline)
+            return nil
+        }
         let owner: PeerID
         if membership.owners(of: key).first == membership.localPeer {
             // This daemon owns the key: without a credential, its lookups take the fleet's lease like the others.
-            guard let leases, lookup.token != nil else { return nil }
+            guard !hasCredential, lookup.token != nil else { return nil }
             let entry = try store.entry(forKey: key)
             let now = intake.clock()
             let turn = await leases.turn(
@@ -84,6 +94,29 @@ final class FleetFill: MissForwarder {
         intake.count([Counter.fills: 1])
         logger.debug("filled by \(owner)", metadata: ["ghcache.key": "\(lookup.target)"])
         return LookupResult(entry: entry, target: lookup.target, servedFrom: .filled, ttl: lookup.ttl, now: now)
+    }
+
+    /// Before this daemon proves a token's access to its copy of a key (fetched at `baseline`): waits its turn at the
+    /// key's owner (``FillLeases``), which answers a newer row if one arrived since `baseline`, or lets this runner
+    /// prove now while the runners that ask meanwhile wait for its row (docs/PROTOCOL.md §7, "Proofs"). The proof
+    /// then goes ahead whatever happened here: an unreachable owner or a timeout only costs the coordination.
+    private func proofTurn(_ lookup: ForwardedLookup, baseline: Double) async {
+        let key = lookup.target.key
+        guard let owner = membership.owners(of: key).first else { return }
+        let deadline = ContinuousClock.now + timeout
+        if owner == membership.localPeer {
+            _ = await leases.turn(
+                key: key, holder: owner.description, ttl: lookup.ttl, baseline: baseline, deadline: deadline)
+            return
+        }
+        var request = FillRequest(lookup)
+        request.lease = true
+        do {
+            _ = try await ask(owner, request, deadline: deadline)
+        } catch {
+            logger.debug(
+                "proof turn at \(owner) failed: \(error); proving anyway", metadata: ["ghcache.key": "\(lookup.target)"])
+        }
     }
 
     /// Asks the owners in turn until one answers, this daemon is next, or the deadline passes.

@@ -23,17 +23,7 @@ struct FleetAccessTests {
                     ]))
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let env = Self.shared.merging(["GITHUB_TOKEN": "owner-admin"]) { $1 }
-            let first = try await fleet.start("r0", env: env)
-            var daemons = [first]
-            for index in 1..<3 {
-                daemons.append(try await fleet.start("r\(index)", bootstrap: [first.address], env: env))
-            }
-            for daemon in daemons {
-                try await eventually("\(daemon.directory) hears every member", timeout: 20) {
-                    daemon.stderr.components(separatedBy: "fleet member ").count - 1 >= 2
-                }
-            }
+            _ = try await fleet.startMembers(3, env: Self.shared.merging(["GITHUB_TOKEN": "owner-admin"]) { $1 })
             func get(_ runner: Int, _ token: String) async throws -> ProcessResult {
                 try await environment.run(
                     "ghcache-get", ["api", "/repos/octo/secret-plans"],
@@ -71,11 +61,13 @@ struct FleetAccessTests {
         try await Environment.with { environment in
             try environment.server.setAccess(
                 StandInAccess(
-                    privateRepositories: ["octo/app"], grants: [.init(token: "owner-admin", scope: "octo", role: .admin)]
+                    privateRepositories: ["octo/app"],
+                    grants: [.init(token: "owner-admin", scope: "octo", role: .admin)]
                 ))
             let fleet = Fleet(environment)
             defer { fleet.stopAll() }
-            let daemons = try await fleet.startMembers(3, env: Self.shared.merging(["GITHUB_TOKEN": "owner-admin"]) { $1 })
+            let daemons = try await fleet.startMembers(
+                3, env: Self.shared.merging(["GITHUB_TOKEN": "owner-admin"]) { $1 })
             let uri = "/repos/octo/app/actions/runs"
             var job = 0
             /// Every runner polls at once, each with a new job token that GitHub lets read the repository.

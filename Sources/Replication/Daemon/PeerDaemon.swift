@@ -199,7 +199,8 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         }
 
         let credential = await DaemonCredential(
-            tokens: tokens ?? TokenProvider(configuration: settings.configuration) { [logger] in logger.notice("\($0)") })
+            tokens: tokens
+                ?? TokenProvider(configuration: settings.configuration) { [logger] in logger.notice("\($0)") })
         warnings += DaemonCredential.notices(configuration: settings.configuration, isPresent: credential.isPresent)
         // During a rotation (CACHE_P2P_SHARED_SECRET_PREVIOUS) what the previous key sealed is still opened, and its
         // topics are still followed; everything this daemon sends is sealed with the new key (docs/PROTOCOL.md §1).

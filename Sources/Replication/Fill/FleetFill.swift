@@ -115,7 +115,8 @@ final class FleetFill: MissForwarder {
             _ = try await ask(owner, request, deadline: deadline)
         } catch {
             logger.debug(
-                "proof turn at \(owner) failed: \(error); proving anyway", metadata: ["ghcache.key": "\(lookup.target)"])
+                "proof turn at \(owner) failed: \(error); proving anyway", metadata: ["ghcache.key": "\(lookup.target)"]
+            )
         }
     }
 

@@ -47,16 +47,37 @@ final class FillLeases: Sendable {
     }
 
     /// Waits, until `deadline`, for a fresh row of `key` fetched after `baseline` (Unix seconds) or for the lease.
-    func turn(key: String, holder: String, ttl: Int, baseline: Double, deadline: ContinuousClock.Instant) async
-        -> Turn
-    {
+    /// While another holder's lease runs on the newest row, even a runner whose copy is older waits: that row may be
+    /// about to be replaced. For a `proof`, a runner handed a newer row without waiting for anyone is the one that
+    /// proves it for the fleet: it takes the lease on that row, so that the runners coming meanwhile wait for its.
+    func turn(
+        key: String, holder: String, ttl: Int, baseline: Double, deadline: ContinuousClock.Instant, proof: Bool = false
+    ) async -> Turn {
+        var waited = false
         while true {
-            if arrived(key: key, ttl: ttl, baseline: baseline) { return .arrived }
-            if let until = claim(key: key, holder: holder, baseline: baseline, now: clock()) {
-                return .fetch(until: until)
+            if otherLeaseRuns(key: key, holder: holder, now: clock()) {
+                waited = true
+            } else {
+                if let stored = arrived(key: key, ttl: ttl, baseline: baseline) {
+                    if proof, !waited { _ = claim(key: key, holder: holder, baseline: stored, now: clock()) }
+                    return .arrived
+                }
+                if let until = claim(key: key, holder: holder, baseline: baseline, now: clock()) {
+                    return .fetch(until: until)
+                }
             }
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return .timedOut }
             try? await Task.sleep(for: FillProtocol.leasePollInterval)
+        }
+    }
+
+    /// Whether a holder other than `holder` has a lease on `key` that runs: not past its end, and no row newer than
+    /// the holder's copy stored yet.
+    private func otherLeaseRuns(key: String, holder: String, now: Double) -> Bool {
+        let stored = (try? store.fetchedAt(key: key)) ?? nil
+        return leases.withLock { leases in
+            guard let lease = leases[key], lease.holder != holder, lease.until > now else { return false }
+            return stored.map { $0 <= lease.baseline } ?? true
         }
     }
 
@@ -76,11 +97,12 @@ final class FillLeases: Sendable {
         }
     }
 
-    /// Whether the store holds a row of `key` fetched after `baseline` that is fresh for `ttl`.
-    private func arrived(key: String, ttl: Int, baseline: Double) -> Bool {
+    /// The fetch time of the row of `key` the store holds when it was fetched after `baseline` and is fresh for
+    /// `ttl`, else `nil`.
+    private func arrived(key: String, ttl: Int, baseline: Double) -> Double? {
         guard let fetchedAt = try? store.fetchedAt(key: key), fetchedAt > baseline,
-            let entry = try? store.entry(forKey: key)
-        else { return false }
-        return entry.isFresh(ttl: ttl, now: clock())
+            let entry = try? store.entry(forKey: key), entry.isFresh(ttl: ttl, now: clock())
+        else { return nil }
+        return fetchedAt
     }
 }

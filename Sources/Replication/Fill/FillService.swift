@@ -77,7 +77,7 @@ final class FillService: Sendable {
     private func proofTurn(_ request: FillRequest, from peer: PeerID, after baseline: Double) async -> Reply {
         let turn = await leases.turn(
             key: request.key, holder: peer.description, ttl: request.ttl, baseline: baseline,
-            deadline: .now + leaseWait)
+            deadline: .now + leaseWait, proof: true)
         switch turn {
         case .fetch(let until) where request.lease == true: return .lease(until: until)
         case .fetch: return .failure("a proof's turn needs a request that can take the lease")

@@ -106,7 +106,8 @@ final class FleetFill: MissForwarder {
         let deadline = ContinuousClock.now + timeout
         if owner == membership.localPeer {
             _ = await leases.turn(
-                key: key, holder: owner.description, ttl: lookup.ttl, baseline: baseline, deadline: deadline)
+                key: key, holder: owner.description, ttl: lookup.ttl, baseline: baseline, deadline: deadline,
+                proof: true)
             return
         }
         var request = FillRequest(lookup)

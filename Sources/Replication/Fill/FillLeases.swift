@@ -81,13 +81,6 @@ final class FillLeases: Sendable {
         }
     }
 
-    /// An owner with a credential is about to ask GitHub for `key` itself (its copy, fetched at `copy`, is due): it
-    /// holds the lease meanwhile, when nobody else does, so that the runners' proof turns wait for its row instead of
-    /// proving against the copy it is replacing.
-    func holdWhileFetching(key: String, holder: String, copy: Double) {
-        _ = claim(key: key, holder: holder, baseline: copy, now: clock())
-    }
-
     /// The lease for `holder` (its end), or `nil` while another holder's lease runs.
     func claim(key: String, holder: String, baseline: Double, now: Double) -> Double? {
         let stored = (try? store.fetchedAt(key: key)) ?? nil

@@ -105,10 +105,8 @@ final class FillService: Sendable {
         let result: LookupResult
         do {
             var revalidate = false
-            let held = try client.store.entry(forKey: request.key)
-            if request.revalidate == true { revalidate = RefreshAhead.isDue(held, now: client.clock()) }
-            if let held, request.noCache || revalidate || !held.isFresh(ttl: request.ttl, now: client.clock()) {
-                leases.holdWhileFetching(key: request.key, holder: localPeer, copy: held.fetchedAt)
+            if request.revalidate == true {
+                revalidate = RefreshAhead.isDue(try client.store.entry(forKey: request.key), now: client.clock())
             }
             result = try await client.get(
                 target,

@@ -66,11 +66,8 @@ final class FleetFill: MissForwarder {
         let owner: PeerID
         if membership.owners(of: key).first == membership.localPeer {
             // This daemon owns the key: without a credential, its lookups take the fleet's lease like the others.
-            let entry = try store.entry(forKey: key)
-            if hasCredential, let entry {
-                leases.holdWhileFetching(key: key, holder: membership.localPeer.description, copy: entry.fetchedAt)
-            }
             guard !hasCredential, lookup.token != nil else { return nil }
+            let entry = try store.entry(forKey: key)
             let now = intake.clock()
             let turn = await leases.turn(
                 key: key, holder: membership.localPeer.description, ttl: lookup.ttl,

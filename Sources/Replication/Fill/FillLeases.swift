@@ -2,8 +2,10 @@ import CacheCore
 import Foundation
 import Synchronization
 
-/// The fleet-wide fetch leases of the keys a daemon without a GitHub credential of its own owns (docs/PROTOCOL.md
-/// §7, "Owners without a credential"): such an owner never calls GitHub, so one runner that asked fetches the key
+/// The fleet-wide leases of the keys a daemon owns: one runner asks GitHub for a key while the others wait for its row.
+///
+/// An owner without a GitHub credential of its own (docs/PROTOCOL.md §7, "Owners without a credential") never calls
+/// GitHub, so one runner that asked fetches the key
 /// itself, with its caller's token, and the others that ask meanwhile wait for that runner's row (which reaches the
 /// owner by gossip) instead of each calling GitHub. A lease ends after ``duration``: when its holder fails (its
 /// token may not read the key, GitHub did not answer, the runner died), the next runner that asks gets it.

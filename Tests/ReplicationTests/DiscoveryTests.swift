@@ -25,7 +25,9 @@ struct DiscoveryTests {
             for (index, name) in ["a", "b", "c"].enumerated() {
                 let others = Set(daemons.enumerated().filter { $0.offset != index }.map(\.element.peerID))
                 try await eventually("\(name) connects to the other two", timeout: 20) {
-                    Set(try await fleet.peers(name).map(\.peer)) == others
+                    // A status row written between a connection and its dial's return names no `via` yet.
+                    let peers = try await fleet.peers(name)
+                    return Set(peers.map(\.peer)) == others && peers.allSatisfy { $0.via != nil }
                 }
             }
             let formed = ContinuousClock.now - started
@@ -108,7 +110,9 @@ struct DiscoveryTests {
             try await eventually("D connects to A and B through the name", timeout: 20) {
                 Set(try await fleet.peers("d").filter { $0.via == "dns" }.map(\.peer)) == [a.peerID, b.peerID]
             }
-            #expect(try await fleet.peers("a").contains { $0.peer == d.peerID && $0.via == "inbound" })
+            try await eventually("A records D's connection as inbound", timeout: 10) {
+                try await fleet.peers("a").contains { $0.peer == d.peerID && $0.via == "inbound" }
+            }
 
             // The name now lists a third runner: D dials it at the next resolution (CACHE_DNS_REFRESH=1).
             try lab.addNode(4)
@@ -133,8 +137,9 @@ struct DiscoveryTests {
             let b = try await fleet.node("b", lab, 2, bootstrap: [address(1, a)], env: quiet)
             let c = try await fleet.node("c", lab, 3, bootstrap: [address(2, b)], env: quiet)
             let d = try await fleet.node("d", lab, 4, bootstrap: [address(1, a)], env: quiet)
-            try await eventually("D is connected to A, B and C", timeout: 30) {
-                Set(try await fleet.peers("d").map(\.peer)) == [a.peerID, b.peerID, c.peerID]
+            try await eventually("D is connected to A, B and C, knowing how it found each", timeout: 30) {
+                let peers = try await fleet.peers("d")
+                return Set(peers.map(\.peer)) == [a.peerID, b.peerID, c.peerID] && peers.allSatisfy { $0.via != nil }
             }
             let found = Dictionary(uniqueKeysWithValues: try await fleet.peers("d").map { ($0.peer, $0.via) })
             #expect(found[a.peerID] == "bootstrap")

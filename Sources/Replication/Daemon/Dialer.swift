@@ -37,8 +37,11 @@ final class Dialer: Sendable {
     /// Whether discovery may dial one more peer (the connection target is not reached).
     var hasRoom: Bool { host.connectedPeers.count < maxPeers }
 
-    /// How `peer` was found, if it is connected and we know.
-    func source(of peer: PeerID) -> PeerSource? { sources.withLock { $0[peer] } }
+    /// How `peer` was found, if it is connected and we know. A connection the peer opened is `inbound` even before
+    /// its `connected` event is handled; one we dialled is known once its dial returns.
+    func source(of peer: PeerID) -> PeerSource? {
+        sources.withLock { $0[peer] } ?? (host.isOutbound(peer) == false ? .inbound : nil)
+    }
 
     /// Records a new connection: one the peer opened is `inbound`; our own dials are recorded by the dial.
     func connected(_ peer: PeerID) {
@@ -46,9 +49,10 @@ final class Dialer: Sendable {
         sources.withLock { if $0[peer] == nil { $0[peer] = .inbound } }
     }
 
-    /// Forgets a peer that disconnected.
+    /// Forgets a peer that disconnected, unless it is connected again: events arrive after the fact, so a
+    /// reconnection (recorded by its dial) may come before the old connection's `disconnected`.
     func disconnected(_ peer: PeerID) {
-        _ = sources.withLock { $0.removeValue(forKey: peer) }
+        sources.withLock { if !host.isConnected(to: peer) { $0.removeValue(forKey: peer) } }
     }
 
     /// Whether `address` is one of this host's own.

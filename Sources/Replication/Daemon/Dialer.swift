@@ -25,6 +25,7 @@ final class Dialer: Sendable {
     let maxPeers: Int
     /// This host's own addresses (without `/p2p/`): skipped when a name or an announcement leads back here.
     let ownAddresses: Set<Multiaddr>
+    /// How each connected peer we dialled first was found (a peer that dialled first is `inbound`: see `source`).
     private let sources = Mutex<[PeerID: PeerSource]>([:])
     private let dialling = Mutex<Set<PeerID>>([])
 
@@ -37,16 +38,10 @@ final class Dialer: Sendable {
     /// Whether discovery may dial one more peer (the connection target is not reached).
     var hasRoom: Bool { host.connectedPeers.count < maxPeers }
 
-    /// How `peer` was found, if it is connected and we know. A connection the peer opened is `inbound` even before
-    /// its `connected` event is handled; one we dialled is known once its dial returns.
+    /// How `peer` was found, if it is connected and we know: a peer whose oldest connection it opened itself is
+    /// `inbound`; one we dialled first is known once its dial returns.
     func source(of peer: PeerID) -> PeerSource? {
         sources.withLock { $0[peer] } ?? (host.isOutbound(peer) == false ? .inbound : nil)
-    }
-
-    /// Records a new connection: one the peer opened is `inbound`; our own dials are recorded by the dial.
-    func connected(_ peer: PeerID) {
-        guard host.isOutbound(peer) == false else { return }
-        sources.withLock { if $0[peer] == nil { $0[peer] = .inbound } }
     }
 
     /// Forgets a peer that disconnected, unless it is connected again: events arrive after the fact, so a
@@ -58,12 +53,12 @@ final class Dialer: Sendable {
     /// Whether `address` is one of this host's own.
     func isOwn(_ address: Multiaddr) -> Bool { ownAddresses.contains(address.withoutPeerID) }
 
-    /// Dials `address` and records `source` for the peer unless it was connected (and recorded) already.
+    /// Dials `address` and records `source` for the peer unless it was connected (and so found) already.
     /// - Throws: the dial's error.
     @discardableResult
     func dial(_ address: Multiaddr, via source: PeerSource) async throws -> PeerID {
         let peer = try await host.dial(address)
-        sources.withLock { if $0[peer] == nil { $0[peer] = source } }
+        sources.withLock { if $0[peer] == nil, host.isOutbound(peer) == true { $0[peer] = source } }
         return peer
     }
 

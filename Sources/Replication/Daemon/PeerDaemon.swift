@@ -294,10 +294,7 @@ public final class PeerDaemon: Service, Invalidator, Sendable {
         await withDiscardingTaskGroup { group in
             for await event in events {
                 guard !Task.isCancelled else { return }
-                switch event {
-                case .connected(let peer): dialer.connected(peer)
-                case .disconnected(let peer): dialer.disconnected(peer)
-                }
+                if case .disconnected(let peer) = event { dialer.disconnected(peer) }
                 writeStatus()
                 if case .connected(let peer) = event {
                     logger.info("connected", metadata: ["ghcache.peer": "\(peer)"])

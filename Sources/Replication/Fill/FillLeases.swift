@@ -32,6 +32,9 @@ final class FillLeases: Sendable {
         let until: Double
         /// The fetch time of the holder's copy: a row fetched later ends the lease.
         let baseline: Double
+
+        /// Whether the lease runs at `now`, the store's row of the key being fetched at `stored`.
+        func runs(now: Double, stored: Double?) -> Bool { until > now && stored.map { $0 <= baseline } ?? true }
     }
 
     let store: CacheStore
@@ -57,14 +60,18 @@ final class FillLeases: Sendable {
     ) async -> Turn {
         var waited = false
         while true {
-            if otherLeaseRuns(key: key, holder: holder, now: clock()) {
+            let now = clock()
+            let stored = (try? store.fetchedAt(key: key)) ?? nil
+            if otherLeaseRuns(key: key, holder: holder, now: now, stored: stored) {
                 waited = true
             } else {
-                if let stored = arrived(key: key, ttl: ttl, baseline: baseline) {
-                    if proof, !waited { _ = claim(key: key, holder: holder, baseline: stored, now: clock()) }
+                if let stored, stored > baseline, isFresh(key: key, ttl: ttl, now: now) {
+                    if proof, !waited {
+                        _ = claim(key: key, holder: holder, baseline: stored, now: now, stored: stored)
+                    }
                     return .arrived
                 }
-                if let until = claim(key: key, holder: holder, baseline: baseline, now: clock()) {
+                if let until = claim(key: key, holder: holder, baseline: baseline, now: now, stored: stored) {
                     return .fetch(until: until)
                 }
             }
@@ -73,21 +80,19 @@ final class FillLeases: Sendable {
         }
     }
 
-    /// Whether a holder other than `holder` has a lease on `key` that runs: not past its end, and no row newer than
-    /// the holder's copy stored yet.
-    private func otherLeaseRuns(key: String, holder: String, now: Double) -> Bool {
-        let stored = (try? store.fetchedAt(key: key)) ?? nil
-        return leases.withLock { leases in
-            guard let lease = leases[key], lease.holder != holder, lease.until > now else { return false }
-            return stored.map { $0 <= lease.baseline } ?? true
+    /// Whether a holder other than `holder` has a lease on `key` that runs.
+    private func otherLeaseRuns(key: String, holder: String, now: Double, stored: Double?) -> Bool {
+        leases.withLock { leases in
+            guard let lease = leases[key], lease.holder != holder else { return false }
+            return lease.runs(now: now, stored: stored)
         }
     }
 
-    /// The lease for `holder` (its end), or `nil` while another holder's lease runs.
-    func claim(key: String, holder: String, baseline: Double, now: Double) -> Double? {
-        let stored = (try? store.fetchedAt(key: key)) ?? nil
-        return leases.withLock { leases in
-            if let lease = leases[key], lease.until > now, stored.map({ $0 <= lease.baseline }) ?? true {
+    /// The lease for `holder` (its end), or `nil` while another holder's lease runs; `stored` is the fetch time of
+    /// the store's row of `key`.
+    private func claim(key: String, holder: String, baseline: Double, now: Double, stored: Double?) -> Double? {
+        leases.withLock { leases in
+            if let lease = leases[key], lease.runs(now: now, stored: stored) {
                 return lease.holder == holder ? lease.until : nil
             }
             let until = now + duration
@@ -99,12 +104,8 @@ final class FillLeases: Sendable {
         }
     }
 
-    /// The fetch time of the row of `key` the store holds when it was fetched after `baseline` and is fresh for
-    /// `ttl`, else `nil`.
-    private func arrived(key: String, ttl: Int, baseline: Double) -> Double? {
-        guard let fetchedAt = try? store.fetchedAt(key: key), fetchedAt > baseline,
-            let entry = try? store.entry(forKey: key), entry.isFresh(ttl: ttl, now: clock())
-        else { return nil }
-        return fetchedAt
+    /// Whether the store's row of `key` is fresh for `ttl`.
+    private func isFresh(key: String, ttl: Int, now: Double) -> Bool {
+        (try? store.entry(forKey: key))??.isFresh(ttl: ttl, now: now) ?? false
     }
 }

@@ -47,8 +47,9 @@ let package = Package(
     targets: [
         // MARK: Core
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // glibc's <malloc.h> (malloc_trim, mallopt): the daemon returns freed heap to the OS after a sync.
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // glibc extensions the Glibc module hides: malloc_trim and mallopt (the daemon returns freed heap to the OS after
+        // a sync), posix_spawn_file_actions_addclosefrom_np and pipe2 (BoundedProcess).
+        .systemLibrary(name: "CGlibcExtras", path: "Sources/CGlibcExtras"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // No Foundation and no package dependency here: ghcache-get's lean hit path links only this and HitPath.
         .target(name: "LeanCore"),
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "CacheCore",
             dependencies: [
-                "LeanCore",
+                "LeanCore", "CGlibcExtras",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +95,7 @@ let package = Package(
         .target(
             name: "Replication",
             dependencies: [
-                "CacheCore", "LibP2P", "CZlib", "CMalloc",
+                "CacheCore", "LibP2P", "CZlib", "CGlibcExtras",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -173,7 +173,11 @@ struct HTTPAnswer: Sendable {
 
     init(_ result: ToolResult) throws {
         try #require(result.status == 0, "curl failed (\(result.status)): \(result.stderr)")
-        let bytes = [UInt8](result.stdout)
+        try self.init(reply: [UInt8](result.stdout))
+    }
+
+    /// An HTTP/1.1 reply as it came off the wire (or as `curl -D -` printed it): the header block, then the body.
+    init(reply bytes: [UInt8]) throws {
         let separator = Array("\r\n\r\n".utf8)
         var split: Int?
         if bytes.count >= 4 {
@@ -182,7 +186,8 @@ struct HTTPAnswer: Sendable {
                 break
             }
         }
-        let end = try #require(split, "no header block in curl's output")
+        let end = try #require(
+            split, "no header block in the reply: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
         let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusLine = head.first?.split(separator: " ") ?? []
         status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0

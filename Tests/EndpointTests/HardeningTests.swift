@@ -137,7 +137,7 @@ struct EndpointHardeningTests {
             // A real request is answered although more connections than the limit were opened; the idle ones are
             // closed well before the 10 s a lone one would be given to send its request.
             let started = Date()
-            let answer = try await world.curlTCP("/repos/octo/hello", EndpointWorld.auth)
+            let answer = try await RawConnection.get(.tcp(port), "/repos/octo/hello")
             #expect(answer.status == 200)
             try await eventually("the crowd of idle connections was not thinned", timeout: 8) {
                 try idle.filter { try !$0.poll().closed }.count < 1600

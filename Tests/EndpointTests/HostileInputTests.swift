@@ -12,11 +12,14 @@ import Testing
 /// serving: every test ends by checking that the process still runs and answers a normal request.
 @Suite("Local endpoint under hostile input", .serialized)
 struct HostileInputTests {
-    /// The daemon still runs and answers over both listeners.
+    /// The daemon still runs and answers over both listeners. The requests are made in this process, not with curl:
+    /// these tests hold thousands of descriptors open, and Foundation's `Process.run()` over-reads `/proc/self/fd`
+    /// entries then (BoundedProcess explains), which once killed the test run.
     static func stillServing(_ world: EndpointWorld, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         #expect(world.daemon.process.isRunning, "the daemon died", sourceLocation: sourceLocation)
-        let socket = try await world.curlSocket("/repos/octo/hello", EndpointWorld.auth)
-        let tcp = try await world.curlTCP("/repos/octo/hello", EndpointWorld.auth)
+        let port = try #require(URL(string: world.origin)?.port)
+        let socket = try await RawConnection.get(.unix(world.socketPath), "/repos/octo/hello")
+        let tcp = try await RawConnection.get(.tcp(port), "/repos/octo/hello")
         #expect(socket.status == 200 && tcp.status == 200, sourceLocation: sourceLocation)
     }
 
@@ -210,6 +213,23 @@ final class RawConnection: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return try poll()
+    }
+
+    /// `GET path` with the test's token on a new connection to `target`, read until the daemon closes it.
+    static func get(_ target: Target, _ path: String, timeout: Double = 20) async throws -> HTTPAnswer {
+        let connection = try RawConnection(target)
+        defer { connection.close() }
+        // The Host curl would send: the TCP listener answers 421 to any other (DNS rebinding).
+        let host: String
+        switch target {
+        case .tcp(let port): host = "127.0.0.1:\(port)"
+        case .unix: host = "api.github.com"
+        }
+        let head = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAuthorization: token \(EndpointWorld.token)\r\n"
+        connection.send(Array((head + "Connection: close\r\n\r\n").utf8))
+        let reply = try await connection.readUntilClosed(timeout: timeout)
+        try #require(reply.closed, "no complete reply to GET \(path) within \(timeout) s")
+        return try HTTPAnswer(reply: reply.bytes)
     }
 
     func close() {

@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-    import CMalloc
+    import CGlibcExtras
 #endif
 
 /// Gives memory back to the operating system when a burst of work (join-time syncs) ends.

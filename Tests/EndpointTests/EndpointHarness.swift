@@ -16,6 +16,10 @@ struct EndpointWorld: Sendable {
     let socketPath: String
     /// `http://127.0.0.1:PORT` of the TCP listener.
     let origin: String
+    /// The TCP listener's port.
+    var port: Int {
+        get throws { try #require(URL(string: origin)?.port) }
+    }
 
     var server: StandInServer { environment.server }
     var cacheDir: String { environment.cacheDir }

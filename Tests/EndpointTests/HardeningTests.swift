@@ -16,7 +16,7 @@ struct EndpointHardeningTests {
     @Test("DNS rebinding: the TCP listener answers only Host values naming its own address (421 otherwise)")
     func hostCheck() async throws {
         try await EndpointWorld.with { world in
-            let port = try #require(URL(string: world.origin)?.port)
+            let port = try world.port
             for host in ["rebind.attacker.example:\(port)", "rebind.attacker.example", "10.1.2.3:\(port)"] {
                 let answer = try await world.curlTCP("/repos/octo/hello", EndpointWorld.auth + ["-H", "Host: \(host)"])
                 #expect(answer.status == 421, "Host: \(host) answered \(answer.status)")
@@ -130,7 +130,7 @@ struct EndpointHardeningTests {
     @Test("2200 idle connections: past three quarters of the limit they are let go within a second or so")
     func idleConnectionBudget() async throws {
         try await EndpointWorld.with { world in
-            let port = try #require(URL(string: world.origin)?.port)
+            let port = try world.port
             var idle: [RawConnection] = []
             defer { for connection in idle { connection.close() } }
             for _ in 0..<2200 { idle.append(try RawConnection(.tcp(port))) }

@@ -17,16 +17,15 @@ struct HostileInputTests {
     /// entries then (BoundedProcess explains), which once killed the test run.
     static func stillServing(_ world: EndpointWorld, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         #expect(world.daemon.process.isRunning, "the daemon died", sourceLocation: sourceLocation)
-        let port = try #require(URL(string: world.origin)?.port)
         let socket = try await RawConnection.get(.unix(world.socketPath), "/repos/octo/hello")
-        let tcp = try await RawConnection.get(.tcp(port), "/repos/octo/hello")
+        let tcp = try await RawConnection.get(.tcp(try world.port), "/repos/octo/hello")
         #expect(socket.status == 200 && tcp.status == 200, sourceLocation: sourceLocation)
     }
 
     @Test("garbage, a bad request line and oversized headers get 400 (or a closed connection)")
     func garbage() async throws {
         try await EndpointWorld.with { world in
-            let port = try #require(URL(string: world.origin)?.port)
+            let port = try world.port
             let inputs: [(String, [UInt8])] = [
                 ("binary garbage", [0x00, 0xFF, 0x13, 0x37] + Array("\r\n\r\n".utf8)),
                 ("not HTTP", Array("HELLO THERE\r\n\r\n".utf8)),
@@ -81,7 +80,7 @@ struct HostileInputTests {
     @Test("a slow client that trickles its request head is cut off; others are served meanwhile")
     func slowClient() async throws {
         try await EndpointWorld.with { world in
-            let port = try #require(URL(string: world.origin)?.port)
+            let port = try world.port
             let slow = try RawConnection(.tcp(port))
             defer { slow.close() }
             slow.send(Array("GET /repos/octo/hello HTTP/1.1\r\nHost: x\r\n".utf8))
@@ -109,7 +108,7 @@ struct HostileInputTests {
     @Test("1000 idle connections: the daemon keeps serving, and closes them")
     func idleConnections() async throws {
         try await EndpointWorld.with { world in
-            let port = try #require(URL(string: world.origin)?.port)
+            let port = try world.port
             var idle: [RawConnection] = []
             defer { for connection in idle { connection.close() } }
             for index in 0..<1000 {
